@@ -1,0 +1,80 @@
+"""Colour conversions exactly as MATLAB's ``rgb2ycbcr`` / ``ycbcr2rgb`` (BT.601, limited range).
+
+Inputs and outputs are on the 0..255 scale for uint8-style data; functions accept numpy arrays
+(``... x 3`` channel-last) and torch tensors (``N x 3 x H x W`` channel-first, float).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: BT.601 limited-range matrix for R,G,B in [0,1] -> Y,Cb,Cr on the 0..255 scale (MATLAB rgb2ycbcr).
+_M = np.array(
+    [
+        [65.481, 128.553, 24.966],
+        [-37.797, -74.203, 112.0],
+        [112.0, -93.786, -18.214],
+    ],
+    dtype=np.float64,
+)
+_OFFSET = np.array([16.0, 128.0, 128.0])
+_M_INV = np.linalg.inv(_M)
+#: Full-range luma (JPEG / YIQ Y / MATLAB rgb2gray) for R,G,B in [0,1] -> 0..255.
+_FULL = np.array([0.299, 0.587, 0.114]) * 255.0
+
+
+def _is_torch(x) -> bool:
+    return type(x).__module__.startswith("torch")
+
+
+def _apply(x, mat: np.ndarray, offset: np.ndarray | None, in_scale: float):
+    """Apply a 3x3 (or 1x3) colour matrix to [0,255]-scale values."""
+    if _is_torch(x):
+        import torch
+
+        m = torch.as_tensor(mat / in_scale, dtype=x.dtype, device=x.device)
+        y = torch.einsum("oc,nchw->nohw", m, x)
+        if offset is not None:
+            y = y + torch.as_tensor(offset, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+        return y
+    arr = np.asarray(x, dtype=np.float64)
+    y = arr @ (mat / in_scale).T
+    if offset is not None:
+        y = y + offset
+    return y
+
+
+def rgb2ycbcr(x, *, only_y: bool = False):
+    """RGB on 0..255 -> YCbCr (BT.601 limited range: Y in [16,235], C in [16,240]), float64/float.
+
+    Same numbers as MATLAB ``rgb2ycbcr`` before its final rounding to uint8 (round the result to
+    reproduce MATLAB on uint8 input). numpy: ``... x 3``; torch: ``N x 3 x H x W``.
+    """
+    if only_y:
+        return rgb_to_y(x, "y601")
+    return _apply(x, _M, _OFFSET, 255.0)
+
+
+def ycbcr2rgb(x):
+    """Inverse of :func:`rgb2ycbcr`: YCbCr (0..255 scale) -> RGB on 0..255, float, not clipped."""
+    if _is_torch(x):
+        import torch
+
+        off = torch.as_tensor(_OFFSET, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+        return _apply(x - off, _M_INV * 255.0, None, 1.0)
+    return _apply(np.asarray(x, dtype=np.float64) - _OFFSET, _M_INV * 255.0, None, 1.0)
+
+
+def rgb_to_y(x, kind: str = "y601"):
+    """Luma from RGB on 0..255: ``y601`` (16..235, MATLAB) or ``full`` (0..255, JPEG/YIQ).
+
+    numpy ``... x 3`` -> ``...``; torch ``N x 3 x H x W`` -> ``N x 1 x H x W``.
+    """
+    if kind == "y601":
+        mat, off = _M[:1], _OFFSET[:1]
+    elif kind == "full":
+        mat, off = (_FULL / 255.0)[None, :] * 255.0, None
+    else:
+        raise ValueError(f"unknown luma kind {kind!r} (y601 or full)")
+    y = _apply(x, mat, off, 255.0)
+    return y if _is_torch(x) else y[..., 0]
