@@ -228,7 +228,7 @@ def imresize(
     ``image``: numpy ``H x W`` / ``H x W x C`` (any float range, or uint8), or a torch tensor
     ``... x H x W`` (e.g. ``[0,1] float32 NCHW``). ``scale``: output/input factor (a number or
     ``(sh, sw)``); or ``size=(H, W)``. Float inputs keep their dtype and are not clipped. uint8
-    inputs are computed in float64 (numpy) / float32 (torch), rounded and clipped to uint8; with
+    inputs are computed in float64, rounded and clipped to uint8; with
     ``round_each_pass`` (default for uint8, as MATLAB stores the intermediate image in the input
     class) the intermediate image is rounded too.
     """
@@ -241,7 +241,7 @@ def imresize(
         hw = (int(image.shape[-2]), int(image.shape[-1]))
         axes = (image.dim() - 2, image.dim() - 1)
         integer = not image.dtype.is_floating_point
-        x = image.to(torch.float32) if integer else image
+        x = image.to(torch.float64) if integer else image
     else:
         arr = np.asarray(image)
         if arr.ndim not in (2, 3):

@@ -1,0 +1,35 @@
+"""The metric registry: names -> lazily imported metric classes, with metadata for listing.
+
+``create_metric(name, protocol=..., scale=...)`` builds one; ``list_metrics()`` lists them.
+Metadata: ``kind`` (``fr`` full-reference, ``nr`` no-reference, ``dataset`` dataset-level),
+``higher_better``, ``description``, and ``requires`` (the pip line for optional packages).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..registry import Registry
+from .protocols import DEFAULT_PROTOCOL, Protocol
+
+METRICS: Registry = Registry("metric")
+
+METRICS.add("psnr", "facesr.metrics.psnr:PSNR", kind="fr", higher_better=True,
+            description="PSNR in dB on the protocol's plane")
+METRICS.add("ssim", "facesr.metrics.ssim:SSIM", kind="fr", higher_better=True,
+            description="SSIM with the protocol's window")
+METRICS.add("ms_ssim", "facesr.metrics.ssim:MSSSIM", aliases=("msssim",), kind="fr", higher_better=True,
+            description="multi-scale SSIM (scales reduced to fit small faces)")
+
+
+def create_metric(name: str, protocol: str | Protocol = DEFAULT_PROTOCOL, scale: float = 1,
+                  device: str = "cpu", **options: Any):
+    """Instantiate metric ``name`` under ``protocol`` for ``scale`` (which sets the border crop)."""
+    cls = METRICS.get(name)
+    return cls(protocol=protocol, scale=scale, device=device, **options)
+
+
+def list_metrics(kind: str | None = None) -> list[dict[str, Any]]:
+    """Name and metadata of every registered metric (optionally only one ``kind``)."""
+    rows = [{"name": e.name, **e.meta} for e in METRICS]
+    return [r for r in rows if kind is None or r.get("kind") == kind]
