@@ -90,7 +90,7 @@ def _decode(img: Image.Image, name: str) -> ImageInfo:
         gray = _to_uint8(np.asarray(img))
         rgb = np.repeat(gray[:, :, None], 3, axis=2)
     elif img.mode == "RGB":
-        rgb = np.asarray(img, dtype=np.uint8)
+        rgb = np.array(img, dtype=np.uint8)
     else:
         arr = np.asarray(img)
         if arr.ndim == 3 and arr.shape[2] >= 3 and arr.dtype != np.uint8:

@@ -1,0 +1,147 @@
+"""Composable, seeded degradations: ``I_LR = J((I_HR ⊗ k)↓s + n)`` (survey Eq. 5) and its presets.
+
+A :class:`Degradation` is a list of step specifications. Calling it on a uint8 HR image with a numpy
+``Generator`` samples concrete parameters, applies the steps and returns ``(lr, record)``; the
+record (JSON-able) regenerates the same LR bit for bit with :meth:`Degradation.replay`.
+"""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, UnknownNameError
+from .steps import make_step
+
+
+class Degradation:
+    """An ordered list of steps (see :mod:`facesr.degradation.steps`).
+
+    ``name``: preset name for records; ``scale``: the nominal scale (``None`` when sampled).
+    """
+
+    def __init__(self, steps: list[dict[str, Any]], name: str = "custom", scale: float | None = None):
+        if not steps:
+            raise InputError("a degradation needs at least one step")
+        self.specs = copy.deepcopy(steps)
+        self.steps = [make_step(s) for s in steps]
+        self.name = name
+        self.scale = scale
+
+    def __repr__(self) -> str:
+        return f"Degradation({self.name!r}, steps={[s['type'] for s in self.specs]})"
+
+    @staticmethod
+    def _check(hr: np.ndarray) -> np.ndarray:
+        arr = np.asarray(hr)
+        if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 3:
+            raise InputError(f"degradation expects uint8 H x W x 3 RGB images, got {arr.dtype} {arr.shape}")
+        return arr
+
+    def sample(self, hr_size: tuple[int, int], rng: np.random.Generator) -> dict[str, Any]:
+        """Draw concrete parameters for every step; returns the record without applying it."""
+        context = {"hr_size": list(hr_size)}
+        steps = []
+        for spec, step in zip(self.specs, self.steps):
+            steps.append({"type": spec["type"], **step.sample(rng, context)})
+        return {"preset": self.name, "hr_size": list(hr_size), "steps": steps}
+
+    def replay(self, hr: np.ndarray, record: dict[str, Any]) -> np.ndarray:
+        """Apply the concrete steps of ``record`` to ``hr``; uint8 in, uint8 out."""
+        img = self._check(hr)
+        context = {"hr_size": list(img.shape[:2])}
+        for params in record["steps"]:
+            params = dict(params)
+            step = make_step({"type": params.pop("type")})
+            img = step.apply(img, params, context)
+        return img
+
+    def __call__(self, hr: np.ndarray, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, dict]:
+        """Degrade one ``uint8 H x W x 3`` HR image; returns ``(lr uint8, record)``."""
+        img = self._check(hr)
+        if not isinstance(rng, np.random.Generator):
+            rng = np.random.default_rng(rng)
+        record = self.sample(img.shape[:2], rng)
+        return self.replay(img, record), record
+
+
+def _grid(lo: float, hi: float, step: float) -> dict[str, list[float]]:
+    return {"grid": [lo, hi, step]}
+
+
+def bicubic_steps(scale: float, kernel: str = "matlab", back: bool = False) -> list[dict[str, Any]]:
+    """Eq. 4: bicubic downsampling only."""
+    steps: list[dict[str, Any]] = [{"type": "resize", "scale": scale, "kernel": kernel}]
+    if back:
+        steps.append({"type": "resize_back", "kernel": kernel})
+    return steps
+
+
+def blind_steps(scale: float | None = None, kernel: str = "matlab", back: bool = False) -> list[dict[str, Any]]:
+    """Eq. 5 with the survey's Table 8 (ASFFNet) ranges.
+
+    Blur: Gaussian with sigma in {1.0:0.1:3.0} or linear motion blur of length {5:1:15} px at an
+    angle in {0:15:345} degrees (each with probability 1/2); scale ``s`` in {1.0:0.1:8.0} unless
+    fixed; Gaussian noise sigma in {0:1:15} (0..255 scale); JPEG quality in {10:1:60}.
+    """
+    return [
+        {"type": "blur", "kernel": {"choice": ["gaussian", "motion"]}, "sigma": _grid(1.0, 3.0, 0.1),
+         "length": _grid(5, 15, 1), "angle": _grid(0, 345, 15)},
+        {"type": "resize", "scale": _grid(1.0, 8.0, 0.1) if scale is None else scale, "kernel": kernel},
+        {"type": "noise", "sigma": _grid(0, 15, 1)},
+        {"type": "jpeg", "quality": _grid(10, 60, 1)},
+    ] + ([{"type": "resize_back", "kernel": kernel}] if back else [])
+
+
+PRESETS = {
+    "bicubic": ("Eq. 4: bicubic downsampling by the scale", bicubic_steps),
+    "blind": ("Eq. 5, Table 8 protocol: Gaussian/motion blur, s in {1:0.1:8}, noise {0..15}, JPEG {10..60}",
+              blind_steps),
+}
+
+
+def build_degradation(
+    preset: str | list[dict[str, Any]] = "bicubic",
+    scale: float | None = None,
+    *,
+    kernel: str = "matlab",
+    back: bool = False,
+) -> Degradation:
+    """A preset (``bicubic``, ``blind``) or a list of step specs as a :class:`Degradation`.
+
+    ``scale``: required for ``bicubic``; for ``blind`` it fixes ``s`` (otherwise sampled).
+    ``kernel``: resize kernel (``matlab``, ``pil``, ``cv2``, ``bilinear``). ``back``: upsample the
+    LR back to the HR size with the same kernel.
+    """
+    if isinstance(preset, list):
+        return Degradation(preset, "custom", scale)
+    if preset not in PRESETS:
+        import difflib
+
+        close = difflib.get_close_matches(preset, list(PRESETS), n=2)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownNameError(f"unknown degradation preset {preset!r}{hint} (known: {', '.join(PRESETS)})")
+    if scale is not None and scale < 1:
+        raise InputError(f"scale must be >= 1 (a downscaling factor), got {scale}")
+    if preset == "bicubic":
+        if scale is None:
+            raise InputError("the bicubic preset needs a scale")
+        steps = bicubic_steps(scale, kernel, back)
+    else:
+        steps = blind_steps(scale, kernel, back)
+    return Degradation(steps, preset, scale)
+
+
+def image_seed(seed: int, key: str) -> int:
+    """A per-image seed from the run seed and the image's relative name (order-independent)."""
+    return int(np.random.SeedSequence([int(seed), zlib.crc32(key.encode("utf-8"))]).generate_state(1, np.uint64)[0]
+               >> np.uint64(1))
+
+
+def sample_seed(seed: int, epoch: int, index: int) -> int:
+    """A per-sample seed for training data (worker- and order-independent)."""
+    return int(np.random.SeedSequence([int(seed), int(epoch), int(index)]).generate_state(1, np.uint64)[0]
+               >> np.uint64(1))
