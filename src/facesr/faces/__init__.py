@@ -1,0 +1,1 @@
+"""Face detection, landmarks and alignment (dlib and MediaPipe backends, chosen by name)."""
