@@ -1,0 +1,123 @@
+"""The contract every zoo network keeps, input validation, and the LR -> network-input helper.
+
+Every network takes and returns ``[0,1] float NCHW RGB`` tensors (outputs are not clipped).
+Two kinds of input handling exist (registry metadata ``input``):
+
+* ``"lr"``: the raw low-resolution face goes in; the network enlarges it ``scale`` times.
+* ``"upsampled"``: the network keeps the size of its input and expects the LR face already
+  bicubic-upsampled to the HR size (SRCNN, VDSR, SPARNet, ...).
+
+Callers should not care: :func:`super_resolve` (or :func:`model_input` followed by the network)
+always takes the LR face and returns the HR-size result. Which bicubic kernel pre-upsamples is
+protocol-dependent and therefore an explicit argument (default MATLAB ``imresize``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from ..errors import ConfigError, InputError
+
+InputMode = Literal["lr", "upsampled"]
+INPUT_MODES: tuple[str, ...] = ("lr", "upsampled")
+
+
+class SRNet(nn.Module):
+    """Base class of the zoo's super-resolution networks.
+
+    ``upsamples``: True when the network enlarges its input ``scale`` times (raw-LR input),
+    False when it keeps the size (bicubic-upsampled, HR-size input). ``size_multiple`` and
+    ``min_size`` state what the architecture needs of the input's height and width;
+    subclasses call :meth:`check_input` first thing in ``forward``.
+    """
+
+    upsamples: bool = True
+    size_multiple: int = 1
+    min_size: int = 1
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = int(scale)
+
+    def input_hint(self) -> str:
+        """What the network expects, for error messages."""
+        if self.upsamples:
+            return f"a raw LR face ({128 // self.scale}x{128 // self.scale} for a 128x128 result)"
+        return "a bicubic-upsampled HR-size face (128x128 for a 128x128 result)"
+
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise :class:`InputError` unless ``x`` is a float N x 3 x H x W batch of a size that fits."""
+        name = type(self).__name__
+        if not isinstance(x, torch.Tensor):
+            raise InputError(f"{name} expects a torch tensor, got {type(x).__name__}")
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise InputError(f"{name} expects an N x 3 x H x W RGB batch, got shape {tuple(x.shape)}")
+        if not x.dtype.is_floating_point:
+            raise InputError(f"{name} expects a float tensor in [0,1], got {x.dtype}")
+        h, w = int(x.shape[-2]), int(x.shape[-1])
+        m, lo = self.size_multiple, self.min_size
+        if h % m or w % m or h < lo or w < lo:
+            need = []
+            if m > 1:
+                need.append(f"multiples of {m}")
+            if lo > 1:
+                need.append(f"at least {lo}")
+            raise InputError(
+                f"{name} (x{self.scale}) needs height and width {' and '.join(need)}, got {h}x{w}; "
+                f"it expects {self.input_hint()}"
+            )
+
+    def output_size(self, h: int, w: int) -> tuple[int, int]:
+        """Output height and width for an input of ``h x w``."""
+        return (h * self.scale, w * self.scale) if self.upsamples else (h, w)
+
+
+def check_scale(method: str, scale: int, supported: tuple[int, ...]) -> int:
+    """Return ``scale`` as int, or raise :class:`ConfigError` naming the supported scales."""
+    try:
+        s = int(scale)
+    except (TypeError, ValueError):
+        s = None
+    if s is None or s != scale or s not in supported:
+        raise ConfigError(
+            f"{method} does not support scale {scale!r}; supported: {', '.join(f'x{v}' for v in supported)}"
+        )
+    return s
+
+
+def _input_mode(spec: str | Mapping[str, Any] | SRNet) -> str:
+    if isinstance(spec, SRNet):
+        return "lr" if spec.upsamples else "upsampled"
+    mode = spec.get("input") if isinstance(spec, Mapping) else spec
+    if mode not in INPUT_MODES:
+        raise ConfigError(f"unknown input handling {mode!r}; expected one of {', '.join(INPUT_MODES)}")
+    return str(mode)
+
+
+def model_input(
+    lr: torch.Tensor, spec: str | Mapping[str, Any] | SRNet, scale: int, *, kernel: str = "matlab"
+) -> torch.Tensor:
+    """The tensor a network needs, made from the LR face ``lr`` ([0,1] float NCHW RGB).
+
+    ``spec``: ``"lr"`` / ``"upsampled"``, a registry metadata mapping (key ``input``), or the
+    network itself. ``"upsampled"`` networks get ``lr`` bicubic-upsampled ``scale`` times with
+    ``kernel`` (``facesr.ops.imresize`` kernels: ``matlab``, ``pil``, ``cv2``, ``bilinear``);
+    ``"lr"`` networks get ``lr`` unchanged.
+    """
+    if _input_mode(spec) == "lr":
+        return lr
+    from ..ops import imresize
+
+    return imresize(lr, scale, kernel=kernel)
+
+
+def super_resolve(model: SRNet, lr: torch.Tensor, *, kernel: str = "matlab") -> torch.Tensor:
+    """Run ``model`` on the LR face ``lr`` ([0,1] float NCHW RGB) -> HR-size result (not clipped).
+
+    Pre-upsamples with ``kernel`` when the network expects an HR-size input.
+    """
+    return model(model_input(lr, model, model.scale, kernel=kernel))

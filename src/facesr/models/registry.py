@@ -1,0 +1,183 @@
+"""The model zoo registry: names -> lazily imported network classes, with the metadata to list them.
+
+Each entry carries: ``family`` in the survey's taxonomy (general / prior / attribute / identity /
+reference), ``section`` (its Table 7 heading), ``display`` name, ``paper``, ``venue``, ``input``
+handling (``"lr"``: raw LR face; ``"upsampled"``: bicubic-upsampled HR-size face), supported
+``scales``, ``table7`` (the survey's published row, :mod:`facesr.models.table7`), ``defaults``
+(constructor arguments a variant fixes), ``parts`` (discriminators / auxiliary heads that live
+with the method: part name -> ``"module:Class"``), ``code`` (reference implementation) and
+``notes``. Listing never imports a model module or torch.
+
+Only implemented architectures are registered. Table 7 methods that later issues will add keep
+their published row in :data:`facesr.models.table7.TABLE7`; :func:`create` names them as "not
+implemented in this version" instead of "unknown".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from typing import Any
+
+from ..errors import ConfigError, UnknownNameError
+from ..registry import Registry
+from .table7 import TABLE7
+
+FAMILIES: tuple[str, ...] = ("general", "prior", "attribute", "identity", "reference")
+SURVEY_SCALES: tuple[int, ...] = (4, 8, 16)
+
+MODELS: Registry = Registry("model")
+
+
+def _add(name: str, target: str, *, aliases: tuple[str, ...] = (), table7: bool = True, **meta: Any) -> None:
+    row = TABLE7.get(name) if table7 else None
+    meta.setdefault("defaults", {})
+    meta.setdefault("parts", {})
+    if row is not None:
+        meta.setdefault("section", row.section)
+    if meta["family"] not in FAMILIES or meta["input"] not in ("lr", "upsampled") or "section" not in meta:
+        raise ValueError(f"bad metadata for model {name!r}")
+    MODELS.add(name, target, aliases=aliases, table7=row, **meta)
+
+
+_G = "facesr.models.general"
+_ALL = (2, 3, 4, 8, 16)
+
+_add("srcnn", f"{_G}.srcnn:SRCNN", display="SRCNN", family="general",
+     paper="Image Super-Resolution Using Deep Convolutional Networks (Dong et al.)",
+     venue="ECCV 2014 / TPAMI 2016", input="upsampled", scales=_ALL,
+     code="yjn870/SRCNN-pytorch @ 064dbaac: models.py",
+     notes="9-1-5 on the Y channel by default: 8,129 params = the survey's 0.01M, but 0.132 GMACs; "
+           "channels=3 (RGB) gives 20,099 params and 0.328 GMACs = the survey's 0.3G")
+_add("vdsr", f"{_G}.vdsr:VDSR", display="VDSR", family="general",
+     paper="Accurate Image Super-Resolution Using Very Deep Convolutional Networks (Kim et al.)",
+     venue="CVPR 2016", input="upsampled", scales=_ALL,
+     code="twtygqyy/pytorch-vdsr @ 514b0210: vdsr.py",
+     notes="20 bias-free 3x3 convs, global residual, Y channel by default (channels=3: RGB)")
+_add("rcan", f"{_G}.rcan:RCAN", display="RCAN", family="general",
+     paper="Image Super-Resolution Using Very Deep Residual Channel Attention Networks (Zhang et al.)",
+     venue="ECCV 2018", input="lr", scales=_ALL,
+     code="yulunzhang/RCAN @ f722e5d0: RCAN_TrainCode/code/model/rcan.py",
+     notes="10 residual groups x 20 RCABs, 64 channels, reduction 16; pixel range 255 inside")
+_add("nlsn", f"{_G}.nlsn:NLSN", display="NLSN", family="general",
+     paper="Image Super-Resolution with Non-Local Sparse Attention (Mei et al.)", venue="CVPR 2021",
+     input="lr", scales=_ALL,
+     code="HarukiYqM/Non-Local-Sparse-Attention @ fb3d4225: src/model/nlsn.py, attention.py",
+     chunk_size={2: 144, 3: 144, 4: 144, 8: 144, 16: 32},
+     notes="chunk 144 (paper) up to x8; x16 (8x8 LR, 64 positions) uses chunk 32, which keeps x8's 2 hash "
+           "buckets (144 > 64 positions gives 0 buckets and crashes the reference code); eval mode uses "
+           "fixed random rotations so inference is deterministic")
+_add("urdgn", f"{_G}.urdgn:URDGN", display="URDGN", family="general",
+     paper="Ultra-Resolving Face Images by Discriminative Generative Networks (Yu & Porikli)",
+     venue="ECCV 2016", input="lr", scales=(4, 8, 16),
+     code="XinYuANU/URDGN @ 04eec4c9: train_ytc_xin_128_D.lua",
+     parts={"discriminator": f"{_G}.urdgn:URDGNDiscriminator"},
+     notes="generator as the released Lua (nearest x2 + conv; the paper says deconvolution); x8 is the "
+           "paper's scale, x4/x16 drop/add a 16->32 stage (ours)")
+_add("wasrnet", f"{_G}.wasrnet:WaSRNet", aliases=("wavelet_srnet", "waveletsrnet"), display="WaSRNet",
+     family="general",
+     paper="Wavelet-SRNet: A Wavelet-based CNN for Multi-scale Face Super Resolution (Huang et al.)",
+     venue="ICCV 2017", input="lr", scales=(2, 4, 8, 16), code="hhb072/WaveletSRNet @ f0219900: networks.py",
+     notes="predicts 4^r x 3 Haar wavelet-packet coefficient maps at LR size (r = log2 scale) and applies a "
+           "fixed inverse transform")
+_add("sparnet", f"{_G}.sparnet:SPARNet", display="SPARNet", family="general",
+     paper="Learning Spatial Attention for Face Super-Resolution (Chen et al.)", venue="TIP 2021",
+     input="upsampled", scales=_ALL,
+     code="chaofengc/Face-SPARNet @ b1a09862: models/sparnet.py, models/blocks.py",
+     notes="SPARNet(res_depth=10, att_name='spar', norm='bn', relu='leakyrelu'); in_size 128")
+_add("sparnet_light", f"{_G}.sparnet:SPARNet", aliases=("sparnet_light_attn3d",), table7=False,
+     display="SPARNet-Light-Attn3D", family="general", section="General FSR Methods",
+     paper="Learning Spatial Attention for Face Super-Resolution (Chen et al.)", venue="TIP 2021",
+     input="upsampled", scales=_ALL, defaults={"res_depth": 1, "att_name": "spar3d"},
+     code="chaofengc/Face-SPARNet @ b1a09862: models/sparnet.py", variant_of="sparnet",
+     notes="light variant: one body FAU, 3-D (per-channel) attention maps; no Table 7 row")
+
+
+def model_info(name: str) -> dict[str, Any]:
+    """Registry name and metadata of model ``name`` (aliases accepted); no import."""
+    entry = _entry(name)
+    return {"name": entry.name, **entry.meta}
+
+
+def list_models(family: str | None = None) -> list[dict[str, Any]]:
+    """Name and metadata of every registered model, optionally of one taxonomy ``family``."""
+    if family is not None and family not in FAMILIES:
+        raise UnknownNameError(f"unknown model family {family!r} (known: {', '.join(FAMILIES)})")
+    rows = [{"name": e.name, **e.meta} for e in MODELS]
+    return [r for r in rows if family is None or r["family"] == family]
+
+
+def not_implemented() -> list[str]:
+    """Table 7 methods whose architecture this version does not have yet (registry keys)."""
+    return [k for k in TABLE7 if k not in MODELS]
+
+
+def _entry(name: str):
+    if name not in MODELS:
+        key = str(name).strip().lower().replace("-", "_")
+        if key in TABLE7 or key.replace("_", "") in TABLE7:
+            row = TABLE7.get(key) or TABLE7[key.replace("_", "")]
+            raise UnknownNameError(
+                f"model {name!r} ({row.method}, {row.family} family in the survey's Table 7) is not "
+                f"implemented yet in this version; implemented: {', '.join(MODELS.names())}"
+            )
+    return MODELS.entry(name)
+
+
+def _check_overrides(cls: type, display: str, overrides: dict[str, Any]) -> None:
+    params = inspect.signature(cls.__init__).parameters
+    accepted = [p for p in params if p not in ("self", "scale")]
+    unknown = [k for k in overrides if k not in accepted]
+    if unknown:
+        raise ConfigError(
+            f"{display} has no option {', '.join(map(repr, unknown))}; options: {', '.join(accepted)}"
+        )
+
+
+def _build(cls: type, display: str, seed: int | None, device: Any, kwargs: dict[str, Any]):
+    import torch
+
+    _check_overrides(cls, display, {k: v for k, v in kwargs.items() if k != "scale"})
+    rng = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
+    dev = torch.device(device) if device is not None else contextlib.nullcontext()
+    with rng, dev:
+        if seed is not None:
+            torch.manual_seed(seed)
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:  # a wrongly typed override
+            raise ConfigError(f"{display}: bad option value ({exc})") from None
+
+
+def create(name: str, scale: int = 8, *, seed: int | None = None, device: Any = None, **overrides: Any):
+    """Build network ``name`` for ``scale`` with fresh weights (no pretrained weights are loaded).
+
+    ``overrides`` change constructor arguments (e.g. ``channels=3`` for SRCNN, ``n_resgroups=2``
+    for RCAN); a variant's fixed ``defaults`` apply first. ``seed``: initialise under this seed
+    without touching the global RNG. ``device``: build directly there (``"meta"`` for counting).
+    """
+    from .base import check_scale
+
+    info = model_info(name)
+    scale = check_scale(info["display"], scale, tuple(info["scales"]))
+    kwargs = {**info["defaults"], **overrides, "scale": scale}
+    return _build(MODELS.entry(name).load(), info["display"], seed, device, kwargs)
+
+
+def create_part(name: str, part: str, scale: int = 8, *, seed: int | None = None, device: Any = None,
+                **overrides: Any):
+    """Build an auxiliary module of method ``name`` (e.g. ``part="discriminator"`` of URDGN)."""
+    from ..registry import Entry
+    from .base import check_scale
+
+    info = model_info(name)
+    parts = info["parts"]
+    if part not in parts:
+        have = ", ".join(parts) or "none"
+        raise UnknownNameError(f"{info['display']} has no part {part!r} (parts: {have})")
+    scale = check_scale(info["display"], scale, tuple(info["scales"]))
+    cls = Entry(name=f"{name}.{part}", target=parts[part]).load()
+    kwargs = dict(overrides)
+    if "scale" in inspect.signature(cls.__init__).parameters:
+        kwargs["scale"] = scale
+    return _build(cls, f"{info['display']} {part}", seed, device, kwargs)
