@@ -12,25 +12,36 @@
   - linear: ``weight.numel() * rows`` (rows = input elements / in_features).
 
 The counts come from forward hooks during one pass, normally on the ``meta`` device (shapes only,
-no arithmetic, no memory), so they are instant even for 75M-parameter networks.
+no arithmetic, no memory). :func:`cached_complexity` keeps the results in the cache directory,
+keyed by a digest of the zoo's source files, so listing the zoo again needs neither torch nor a
+pass. This module imports torch only inside the functions that count.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import nn
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 #: The survey's parameter unit: "M" = 2**20 (methods.md §1.1).
 SURVEY_PARAM_UNIT = 2**20
 #: The survey's "G" for FLOPs (MACs / 1e9).
 SURVEY_FLOP_UNIT = 10**9
 
-_CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-_CONVT = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+
+def _layer_types() -> tuple[tuple[type, ...], tuple[type, ...], type]:
+    from torch import nn
+
+    conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+    convt = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+    return conv, convt, nn.Linear
 
 
 def count_params(model: nn.Module, trainable_only: bool = False) -> int:
@@ -47,13 +58,14 @@ def count_params(model: nn.Module, trainable_only: bool = False) -> int:
 
 def module_macs(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> int:
     """MACs of one call of a conv / transposed-conv / linear module, for the whole batch."""
+    conv, convt, linear = _layer_types()
     w = module.weight
-    if isinstance(module, _CONVT):
+    if isinstance(module, convt):
         x = inputs[0]
         return w.numel() * math.prod(x.shape[2:]) * x.shape[0]
-    if isinstance(module, _CONV):
+    if isinstance(module, conv):
         return w.numel() * math.prod(output.shape[2:]) * output.shape[0]
-    if isinstance(module, nn.Linear):
+    if isinstance(module, linear):
         x = inputs[0]
         return w.numel() * (x.numel() // module.in_features)
     return 0
@@ -77,9 +89,12 @@ def count_macs(model: nn.Module, *inputs: torch.Tensor, **kwargs: Any) -> MacCou
 
     Use meta-device inputs with a meta-device model to count without computing.
     """
+    import torch
+
+    conv, convt, linear = _layer_types()
+    counted = (*conv, *convt, linear)
     per_module: dict[str, int] = {}
     handles = []
-    counted = _CONV + _CONVT + (nn.Linear,)
     for name, m in model.named_modules():
         if isinstance(m, counted):
             label = name or type(m).__name__
@@ -141,6 +156,8 @@ def model_complexity(name: str, scale: int = 8, hr_size: int = 128, **overrides:
 
     Builds the network on the meta device (no memory, no weights) and runs one hook pass.
     """
+    import torch
+
     from .registry import create, model_info
 
     info = model_info(name)
@@ -157,3 +174,47 @@ def model_complexity(name: str, scale: int = 8, hr_size: int = 128, **overrides:
         input_shape=shape,
         macs=macs.per_image,
     )
+
+
+def source_digest() -> str:
+    """Digest of every source file of the zoo (``facesr/models/**.py``): the cache key's version."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:20]
+
+
+def cached_complexity(name: str, scale: int = 8, hr_size: int = 128) -> Complexity:
+    """:func:`model_complexity` with default options, memoised in ``cache_dir("complexity")``.
+
+    Entries are keyed by model, scale, HR size and :func:`source_digest`, so any change to the
+    zoo's code recomputes them; an unreadable cache file is ignored and rewritten.
+    """
+    from ..io import atomic_write
+    from ..paths import cache_dir
+    from .registry import model_info
+
+    key = f"{model_info(name)['name']}/x{scale}/{hr_size}"
+    path = cache_dir("complexity") / f"zoo-{source_digest()}.json"
+    try:
+        table = json.loads(path.read_text())
+    except (OSError, ValueError):
+        table = {}
+    if isinstance(table, dict) and isinstance(table.get(key), dict):
+        try:
+            d = table[key]
+            return Complexity(d["name"], int(d["scale"]), int(d["params"]), int(d["trainable_params"]),
+                              tuple(d["input_shape"]), int(d["macs"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+    c = model_complexity(name, scale=scale, hr_size=hr_size)
+    table = table if isinstance(table, dict) else {}
+    table[key] = c.as_dict()
+    try:
+        with atomic_write(path) as tmp:
+            tmp.write_text(json.dumps(table, indent=1))
+    except OSError:  # a read-only cache only costs speed
+        pass
+    return c
