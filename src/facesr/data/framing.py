@@ -1,0 +1,53 @@
+"""Cropping and resizing a face image together with its annotations.
+
+A crop box is ``(left, top, right, bottom)`` in pixel-edge coordinates (PIL's convention: the box
+``(20, 62, 154, 196)`` is 134 x 134 pixels). Landmarks use pixel-centre coordinates, so a point
+moves as ``x' = (x + 0.5 - left) * out_w / (right - left) - 0.5``. Parsing maps are resized with
+nearest neighbour so that class ids stay valid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..ops import imresize
+
+
+def crop_resize(image: np.ndarray, box: tuple[int, int, int, int] | None, size: int | tuple[int, int], *,
+                kernel: str = "matlab", landmarks: np.ndarray | None = None,
+                parsing: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Crop ``box`` (``None``: whole image) and resize to ``size`` (bicubic, ``kernel`` of
+    :func:`facesr.ops.imresize`); returns ``(image uint8, landmarks, parsing)`` moved alike.
+
+    The parsing map may have another resolution than the image (CelebAMask-HQ: 512 vs 1024); the
+    box is scaled to it.
+    """
+    img = np.asarray(image)
+    h, w = img.shape[:2]
+    out_h, out_w = (size, size) if isinstance(size, int) else size
+    left, top, right, bottom = (0, 0, w, h) if box is None else box
+    if not (0 <= left < right <= w and 0 <= top < bottom <= h):
+        raise InputError(f"crop box {box} does not fit in a {w} x {h} image")
+    crop = img[top:bottom, left:right]
+    if crop.shape[:2] != (out_h, out_w):
+        crop = imresize(crop, size=(out_h, out_w), kernel=kernel)
+        crop = np.clip(np.rint(crop), 0, 255).astype(np.uint8) if crop.dtype != np.uint8 else crop
+    lm = None
+    if landmarks is not None:
+        lm = np.asarray(landmarks, dtype=np.float64).copy()
+        lm[:, 0] = (lm[:, 0] + 0.5 - left) * out_w / (right - left) - 0.5
+        lm[:, 1] = (lm[:, 1] + 0.5 - top) * out_h / (bottom - top) - 0.5
+    par = None
+    if parsing is not None:
+        p = np.asarray(parsing)
+        ph, pw = p.shape[:2]
+        sx, sy = pw / w, ph / h
+        pl, pr = int(round(left * sx)), int(round(right * sx))
+        pt, pb = int(round(top * sy)), int(round(bottom * sy))
+        pc = p[pt:pb, pl:pr]
+        # nearest neighbour, sampling at output pixel centres
+        ys = np.minimum(((np.arange(out_h) + 0.5) * pc.shape[0] / out_h).astype(int), pc.shape[0] - 1)
+        xs = np.minimum(((np.arange(out_w) + 0.5) * pc.shape[1] / out_w).astype(int), pc.shape[1] - 1)
+        par = pc[ys][:, xs]
+    return crop, lm, par

@@ -1,0 +1,114 @@
+"""Face samples at the training size, from a dataset reader or from a prepared cache.
+
+A source turns index ``i`` into a :class:`FaceSample`: the HR face (``uint8 size x size x 3``) with
+its annotations in HR pixels. :class:`ReaderSource` applies the dataset's own framing (the DIC
+crop for CelebA, a resize for already aligned sets); :class:`CacheSource` reads what
+``facesr data prepare`` wrote (aligned faces with landmarks, parsing maps, identities).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..io import read_image
+from .celeba import CELEBA_DIC_BOX
+from .framing import crop_resize
+from .records import FaceDataset
+
+
+@dataclass
+class FaceSample:
+    """One face at training size. ``landmarks``: ``float64 (n, 2)`` HR pixels in ``scheme`` order;
+    ``parsing``: ``uint8 (H, W)`` CelebAMask-HQ ids; ``lr``: the dataset's own LR (``uint8``) if any."""
+
+    key: str
+    hr: np.ndarray
+    landmarks: np.ndarray | None = None
+    scheme: str | None = None
+    parsing: np.ndarray | None = None
+    attributes: dict[str, float] | None = None
+    identity: str | None = None
+    lr: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+    def replace(self, **changes) -> FaceSample:
+        return replace(self, **changes)
+
+
+class FaceSource:
+    """Base: ``len``, ``sample(i)``, ``identity_of(i)`` and ``size``."""
+
+    size: int
+
+    def __len__(self) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+    def sample(self, index: int) -> FaceSample:  # pragma: no cover
+        raise NotImplementedError
+
+    def identity_of(self, index: int) -> str | None:  # pragma: no cover
+        raise NotImplementedError
+
+
+class ReaderSource(FaceSource):
+    """A dataset reader at ``size`` x ``size`` using the dataset's own framing.
+
+    ``celeba-dic`` framing: crop :data:`CELEBA_DIC_BOX` then bicubic resize; ``aligned``: resize the
+    whole image. Datasets of ``wild`` photos must be prepared first (``facesr data prepare``).
+    ``kernel``: resize kernel (``matlab`` default; ``pil`` for the PIL-bicubic protocol).
+    """
+
+    def __init__(self, dataset: FaceDataset, size: int = 128, kernel: str = "matlab", read_lr: bool = True):
+        if dataset.framing == "wild":
+            raise InputError(f"{dataset.root}: {dataset.name} holds unaligned photos; run "
+                             f"'facesr data prepare --dataset {dataset.name}' and train on the cache")
+        self.dataset = dataset
+        self.size = size
+        self.kernel = kernel
+        self.read_lr = read_lr
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def identity_of(self, index: int) -> str | None:
+        return self.dataset.records[index].identity
+
+    def sample(self, index: int) -> FaceSample:
+        rec = self.dataset.records[index]
+        img = self.dataset.image(index)
+        box = CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None
+        hr, lm, parsing = crop_resize(img, box, self.size, kernel=self.kernel, landmarks=rec.landmarks,
+                                      parsing=self.dataset.parsing(index))
+        lr = read_image(rec.lr_path) if (self.read_lr and rec.lr_path is not None) else None
+        return FaceSample(key=rec.key, hr=hr, landmarks=lm, scheme=rec.landmark_scheme, parsing=parsing,
+                          attributes=rec.attributes, identity=rec.identity, lr=lr)
+
+
+class CacheSource(FaceSource):
+    """Faces prepared by ``facesr data prepare`` (entries with status ``ok`` only)."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        from .cache import read_manifest, read_options
+
+        self.root = Path(root)
+        self.options = read_options(self.root)
+        self.entries = [e for e in read_manifest(self.root).values() if e.get("status") == "ok"]
+        if not self.entries:
+            raise InputError(f"{self.root}: prepared cache holds no usable faces")
+        self.size = int(self.options["size"])
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def identity_of(self, index: int) -> str | None:
+        return self.entries[index].get("identity")
+
+    def sample(self, index: int) -> FaceSample:
+        from .cache import load_entry
+
+        return load_entry(self.root, self.entries[index])
