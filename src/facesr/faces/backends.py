@@ -57,10 +57,11 @@ class DlibBackend(FaceBackend):
     """dlib detector (``hog`` or ``cnn``) and shape predictor (``n_points`` 68 or 5).
 
     ``upsample``: times the image is doubled before detection (finds faces down to about 40 px at 1,
-    80 px at 0 for HOG).
+    80 px at 0 for HOG). ``threshold``: HOG score threshold (dlib's ``adjust_threshold``; below 0
+    finds more faces and more false ones).
     """
 
-    def __init__(self, detector: str = "hog", n_points: int = 68, upsample: int = 1):
+    def __init__(self, detector: str = "hog", n_points: int = 68, upsample: int = 1, threshold: float = 0.0):
         if detector not in ("hog", "cnn"):
             raise InputError(f"dlib detector must be hog or cnn, got {detector!r}")
         if n_points not in (68, 5):
@@ -68,14 +69,18 @@ class DlibBackend(FaceBackend):
         self.detector = detector
         self.n_points = n_points
         self.upsample = int(upsample)
+        self.threshold = float(threshold)
         self.name = f"dlib-{detector}"
         self.scheme = "ibug68" if n_points == 68 else "dlib5"
 
     def detect(self, image: np.ndarray, landmarks: bool = True) -> list[Face]:
         img = dlib_models.check_image(image)
-        find = dlib_models.detect_hog if self.detector == "hog" else dlib_models.detect_cnn
+        if self.detector == "hog":
+            found = dlib_models.detect_hog(img, self.upsample, self.threshold)
+        else:
+            found = dlib_models.detect_cnn(img, self.upsample)
         faces = []
-        for box, score in find(img, self.upsample):
+        for box, score in found:
             lm = dlib_models.landmarks(img, box, self.n_points) if landmarks else None
             faces.append(Face(tuple(float(v) for v in box), score, lm, self.scheme if landmarks else None))
         return faces

@@ -113,10 +113,13 @@ def box_of(rect: Any) -> Box:
     return (int(rect.left()), int(rect.top()), int(rect.right()), int(rect.bottom()))
 
 
-def detect_hog(image: np.ndarray, upsample: int = 1) -> list[tuple[Box, float]]:
-    """Faces found by the HOG detector: ``[(box, score), ...]``, best first."""
+def detect_hog(image: np.ndarray, upsample: int = 1, threshold: float = 0.0) -> list[tuple[Box, float]]:
+    """Faces found by the HOG detector: ``[(box, score), ...]``, best first.
+
+    ``threshold``: dlib's ``adjust_threshold`` (negative values accept weaker detections).
+    """
     img = check_image(image)
-    rects, scores, _ = hog_detector().run(img, upsample, 0.0)
+    rects, scores, _ = hog_detector().run(img, upsample, float(threshold))
     found = [(box_of(r), float(s)) for r, s in zip(rects, scores)]
     return sorted(found, key=lambda f: -f[1])
 

@@ -1,0 +1,126 @@
+"""Paired LR/HR data: reproducible per (seed, epoch, index), consistent flips, priors, official LR."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from data_fixtures import celeba
+
+from conftest import require_data
+from facesr.data.celeba import CelebA
+from facesr.data.paired import PairedFaceDataset
+from facesr.data.source import FaceSample, FaceSource
+from facesr.data.testlist import TestList
+from facesr.errors import InputError
+from facesr.faces.synthetic import synthetic_landmarks68
+from facesr.priors.heatmaps import heatmaps_to_landmarks
+from facesr.priors.parsing import CLASS_ID
+
+
+class SyntheticFaces(FaceSource):
+    """Asymmetric synthetic faces with landmarks, identities and attributes (no files needed)."""
+
+    def __init__(self, n: int = 6, size: int = 64):
+        self.n, self.size = n, size
+
+    def __len__(self) -> int:
+        return self.n
+
+    def identity_of(self, index: int) -> str:
+        return str(index // 2)
+
+    def sample(self, index: int) -> FaceSample:
+        rng = np.random.default_rng(index)
+        hr = rng.integers(0, 256, (self.size, self.size, 3), dtype=np.uint8)
+        hr[: self.size // 2, : self.size // 4] = 0  # asymmetric content: dark block on the left
+        return FaceSample(key=f"s{index}", hr=hr, landmarks=synthetic_landmarks68(self.size, 1.0),
+                          scheme="ibug68", attributes={"Male": float(index % 2), "Young": 1.0},
+                          identity=self.identity_of(index))
+
+
+PRIORS = ("landmarks", "heatmaps", "parsing", "attributes", "identity", "reference")
+
+
+def _equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_items_reproducible_and_epoch_dependent():
+    ds = PairedFaceDataset(SyntheticFaces(), scale=4, degradation="blind", priors=PRIORS, seed=3)
+    a = ds[2]
+    assert a["hr"].shape == (3, 64, 64) and a["lr"].dtype == torch.float32
+    assert 0 <= float(a["lr"].min()) and float(a["lr"].max()) <= 1
+    assert _equal(a, ds[2])  # same (seed, epoch, index) -> same item, whatever came before
+    other = PairedFaceDataset(SyntheticFaces(), scale=4, degradation="blind", priors=PRIORS, seed=3)
+    _ = other[5], other[0]
+    assert _equal(a, other[2])
+    ds.set_epoch(1)
+    changed = [not torch.equal(ds[i]["lr"], a["lr"]) for i in [2]]
+    assert any(changed)
+    assert a["heatmaps"].shape == (68, 64, 64) and a["parsing"].dtype == torch.int64
+    assert a["identity"].item() == 1 and a["attributes"].tolist() == [0.0, 1.0]
+    # the reference is the other image of identity "1" (indices 2 and 3), not the sample itself
+    assert a["reference"].shape == (3, 64, 64)
+    other_hr = torch.from_numpy(SyntheticFaces().sample(3).hr.transpose(2, 0, 1).copy()).float() / 255
+    assert torch.equal(a["reference"], other_hr)
+
+
+def test_dataloader_workers_give_same_items():
+    ds = PairedFaceDataset(SyntheticFaces(), scale=4, degradation="blind", priors=("landmarks",), seed=0)
+    single = [ds[i] for i in range(len(ds))]
+    loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2, shuffle=False)
+    batches = list(loader)
+    for i, item in enumerate(single):
+        b = batches[i // 2]
+        assert torch.equal(b["lr"][i % 2], item["lr"])
+        assert torch.equal(b["landmarks"][i % 2], item["landmarks"])
+
+
+def test_flip_keeps_annotations_consistent():
+    src = SyntheticFaces(n=1)
+    never = PairedFaceDataset(src, scale=4, flip=0.0, priors=("landmarks", "heatmaps", "parsing"))
+    always = PairedFaceDataset(src, scale=4, flip=1.0, priors=("landmarks", "heatmaps", "parsing"))
+    a, b = never[0], always[0]
+    assert torch.equal(b["hr"], torch.flip(a["hr"], dims=[2]))
+    # heatmap peaks follow the (re-ordered) flipped landmarks
+    peaks = heatmaps_to_landmarks(b["heatmaps"].numpy())
+    np.testing.assert_allclose(peaks, b["landmarks"].numpy(), atol=1e-3)
+    # the image-left eye of the flipped face is the mirror of the original image-right eye
+    mirrored = 63 - a["landmarks"][42:48, 0].mean()
+    np.testing.assert_allclose(b["landmarks"][36:42, 0].mean(), mirrored, atol=1e-4)
+    # parsing: mirrored with the left/right classes (eyes, brows) swapped
+    pa, pb = a["parsing"].numpy(), b["parsing"].numpy()
+    swapped = pa[:, ::-1].copy()
+    for left, right in (("l_eye", "r_eye"), ("l_brow", "r_brow")):
+        swapped[pa[:, ::-1] == CLASS_ID[left]] = CLASS_ID[right]
+        swapped[pa[:, ::-1] == CLASS_ID[right]] = CLASS_ID[left]
+    assert np.mean(swapped != pb) < 0.01
+    # LR is the degradation of the flipped HR (bicubic: flip commutes up to rounding)
+    assert torch.allclose(b["lr"], torch.flip(a["lr"], dims=[2]), atol=2 / 255)
+
+
+def test_heatmap_stride_and_bad_priors():
+    ds = PairedFaceDataset(SyntheticFaces(), scale=4, priors=("heatmaps",), heatmap_stride=4,
+                           heatmap_sigma=1.0)
+    assert ds[0]["heatmaps"].shape == (68, 16, 16)
+    with pytest.raises(InputError, match="unknown prior"):
+        PairedFaceDataset(SyntheticFaces(), priors=("depth",))
+
+
+def test_reader_source_celeba_fixture(tmp_path):
+    ds = PairedFaceDataset(CelebA(celeba(tmp_path)), scale=8, size=128, priors=("identity", "reference"))
+    item = ds[0]
+    assert item["hr"].shape == (3, 128, 128) and item["lr"].shape == (3, 16, 16)
+    assert item["identity"].item() in (0, 1)
+    with pytest.raises(InputError, match="no landmarks"):
+        PairedFaceDataset(CelebA(celeba(tmp_path / "b", landmarks=False)), priors=("heatmaps",))[0]
+
+
+def test_official_lr_of_a_test_set():
+    root = require_data("celeba1000")
+    ds = PairedFaceDataset(TestList(root), degradation="dataset", lr_size=16, flip=0.0)
+    item = ds[0]
+    assert item["hr"].shape == (3, 128, 128) and item["lr"].shape == (3, 16, 16)
+    full = PairedFaceDataset(TestList(root), degradation="dataset", flip=0.0)[0]
+    assert full["lr"].shape == (3, 128, 128)
