@@ -31,6 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     prep.add_argument("--sigma", type=float, default=1.5, help="heatmap Gaussian sigma in output pixels")
     prep.add_argument("--kernel", default="matlab", help="resize kernel for crops (matlab, pil, cv2)")
     prep.add_argument("--limit", type=int, help="only the first N images")
+    prep.add_argument("--workers", type=int, default=1, help="processes working in parallel (default 1)")
     prep.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     faces = sub.add_parser("faces", help="face detection + landmark rate and time per image of a backend")
@@ -64,7 +65,8 @@ def _prepare(args) -> int:
     options = PrepareOptions(dataset=name, size=args.size, align=args.align, landmarks=args.landmarks,
                              parsing=args.parsing, identity=args.identity, backend=args.backend,
                              sigma=args.sigma, kernel=args.kernel)
-    counts = prepare(dataset, args.out, options, limit=args.limit, progress=not args.no_progress)
+    counts = prepare(dataset, args.out, options, limit=args.limit, progress=not args.no_progress,
+                     workers=args.workers)
     print(f"{args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
 

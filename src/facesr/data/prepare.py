@@ -185,9 +185,37 @@ def _write_label_png(path: Path, labels: np.ndarray) -> None:
         Image.fromarray(np.asarray(labels, dtype=np.uint8), mode="L").save(tmp, format="PNG")
 
 
+_WORKER: Preparer | None = None
+
+
+def _init_worker(dataset: FaceDataset, options: PrepareOptions) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    global _WORKER
+    _WORKER = Preparer(dataset, options)
+
+
+def _work(job: tuple[int, str]) -> dict[str, Any]:
+    assert _WORKER is not None
+    return _WORKER.process(job[0], Path(job[1]))
+
+
+def remove_stale_temporaries(out: Path) -> int:
+    """Delete temporary files an earlier run left when it was killed mid-write; returns how many."""
+    stale = [p for p in out.rglob(".*.tmp*") if p.is_file()]
+    for p in stale:
+        p.unlink()
+    return len(stale)
+
+
 def prepare(dataset: FaceDataset, out: str | os.PathLike[str], options: PrepareOptions, *,
-            limit: int | None = None, progress: bool = True) -> dict[str, int]:
-    """Prepare (or finish preparing) the cache at ``out``; returns counts per status."""
+            limit: int | None = None, progress: bool = True, workers: int = 1) -> dict[str, int]:
+    """Prepare (or finish preparing) the cache at ``out``; returns counts per status.
+
+    ``workers`` > 1 processes images in that many processes (the manifest is still written by this
+    one). Only one run may work on ``out`` at a time.
+    """
     from tqdm import tqdm
 
     options.check()
@@ -202,25 +230,38 @@ def prepare(dataset: FaceDataset, out: str | os.PathLike[str], options: PrepareO
                              "use another --out")
     else:
         write_json(out / OPTIONS, wanted)
+    remove_stale_temporaries(out)
     done = read_manifest(out)
-    worker = Preparer(dataset, options)
     indices = range(len(dataset) if limit is None else min(limit, len(dataset)))
     todo = [i for i in indices if not is_done(out, done.get(dataset.records[i].key))]
     counts: dict[str, int] = {}
     for entry in done.values():
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
     start = time.perf_counter()
+    pool = worker = None
     try:
+        if workers > 1 and len(todo) > 1:
+            import multiprocessing
+
+            pool = multiprocessing.get_context("fork").Pool(workers, _init_worker, (dataset, options))
+            results = pool.imap(_work, [(i, str(out)) for i in todo], chunksize=1)
+        else:
+            worker = Preparer(dataset, options)
+            results = (worker.process(i, out) for i in todo)
         with ManifestWriter(out) as manifest:
-            bar = tqdm(todo, desc=f"prepare {dataset.name}", unit="img", disable=not progress,
+            bar = tqdm(results, desc=f"prepare {dataset.name}", unit="img", disable=not progress,
                        initial=len(indices) - len(todo), total=len(indices))
-            for i in bar:
-                entry = worker.process(i, out)
+            for entry in bar:
                 manifest.add(entry)
                 counts[entry["status"]] = counts.get(entry["status"], 0) + 1
                 bar.set_postfix(counts, refresh=False)
     finally:
-        worker.close()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+            remove_stale_temporaries(out)
+        if worker is not None:
+            worker.close()
         final = read_manifest(out)
         summary = {"dataset": options.dataset, "root": str(dataset.root), "total": len(final),
                    "counts": {s: sum(1 for e in final.values() if e["status"] == s)

@@ -92,15 +92,33 @@ class Protocol:
     def plane(self, x, scale: float, *, for_ssim: bool = False):
         """``[0,1] float NCHW RGB`` -> the float64 plane (0..255 scale) that PSNR/SSIM score.
 
-        Applies SR quantisation, colour conversion, luma rounding and the border crop.
-        Returns ``N x C x h x w`` with C = 1 (luma) or 3 (RGB).
+        Applies the border crop, SR quantisation, colour conversion and luma rounding.
+        Returns ``N x C x h x w`` with C = 1 (luma) or 3 (RGB). The last few results are memoised
+        per input tensor, so PSNR, SSIM and MS-SSIM of one batch share the work.
         """
+        same = (not for_ssim) or (self.ssim_y_quantize == self.y_quantize and not self.ssim_inverted_y)
+        key = (self, scale, False if same else for_ssim)
+        for entry in _PLANE_MEMO:
+            if entry[0] is x and entry[1] == key and entry[2] == x._version:
+                return entry[3]
+        out = self._plane(x, scale, for_ssim)
+        _PLANE_MEMO.insert(0, (x, key, x._version, out))
+        del _PLANE_MEMO[4:]
+        return out
+
+    def _plane(self, x, scale: float, for_ssim: bool):
         import torch
 
         from ..ops.color import rgb_to_y
 
         if x.dim() != 4 or x.shape[1] != 3:
             raise InputError(f"expected N x 3 x H x W RGB tensors, got shape {tuple(x.shape)}")
+        c = self.crop_for(scale)
+        if c:
+            h, w = x.shape[-2:]
+            if 2 * c >= min(h, w):
+                raise InputError(f"border crop of {c} px leaves nothing of a {h}x{w} image")
+            x = x[..., c:-c, c:-c]
         v = x.detach().to(torch.float64) * 255.0
         if self.sr_quantize:
             v = v.round().clamp(0, 255)
@@ -111,12 +129,6 @@ class Protocol:
                 v = v.round()
             elif mode == "trunc":
                 v = v.clamp(0, 255).floor()
-        c = self.crop_for(scale)
-        if c:
-            h, w = v.shape[-2:]
-            if 2 * c >= min(h, w):
-                raise InputError(f"border crop of {c} px leaves nothing of a {h}x{w} image")
-            v = v[..., c:-c, c:-c]
         if for_ssim and self.ssim_inverted_y:
             v = torch.remainder(256.0 - v, 256.0)
         return v
@@ -165,6 +177,10 @@ def _resample_uint8(images: np.ndarray, scale: int, kernel: str, *, down: bool) 
         out = r.permute(0, 2, 3, 1).contiguous().numpy()
     return out[0] if single else out
 
+
+#: (input tensor, key, tensor version, plane) of recent :meth:`Protocol.plane` calls; holding the
+#: input keeps its identity unique while it is cached.
+_PLANE_MEMO: list[tuple] = []
 
 PROTOCOLS: Registry[Protocol] = Registry("protocol")
 _TABLE: dict[str, Protocol] = {}

@@ -20,16 +20,35 @@ MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 
 @functools.lru_cache(maxsize=8)
-def _window_cpu(kind: str) -> torch.Tensor:
+def _window_1d(kind: str) -> torch.Tensor:
+    """The separable 1-D factor of the SSIM window (the 2-D window is its outer product)."""
     if kind == "gauss11":
         ax = torch.arange(11, dtype=torch.float64) - 5.0
         g = torch.exp(-(ax**2) / (2 * 1.5**2))
-        w = torch.outer(g, g)
     elif kind == "uniform7":
-        w = torch.ones(7, 7, dtype=torch.float64)
+        g = torch.ones(7, dtype=torch.float64)
     else:
         raise InputError(f"unknown SSIM window {kind!r} (gauss11 or uniform7)")
-    return w / w.sum()
+    return g / g.sum()
+
+
+@functools.lru_cache(maxsize=32)
+def _band(n: int, kind: str) -> torch.Tensor:
+    """``n x (n-k+1)`` banded matrix: ``x @ band`` is the valid 1-D filtering of rows of ``x``."""
+    g = _window_1d(kind)
+    k = g.numel()
+    m = torch.zeros(n, n - k + 1, dtype=torch.float64)
+    for j in range(n - k + 1):
+        m[j : j + k, j] = g
+    return m
+
+
+def _valid_filter(x: torch.Tensor, kind: str) -> torch.Tensor:
+    """Valid-region filtering of ``... x H x W`` with the separable window (float64 matrix products,
+    several times faster than a float64 convolution on CPU)."""
+    bw = _band(x.shape[-1], kind).to(x.device)
+    bh = _band(x.shape[-2], kind).to(x.device)
+    return torch.matmul(bh.t(), torch.matmul(x, bw))
 
 
 def ssim_maps(
@@ -42,17 +61,17 @@ def ssim_maps(
     relu_cs: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """SSIM and contrast-structure maps (valid region) of two ``N x C x H x W`` planes, float64."""
-    w = _window_cpu(window).to(x.device)
-    k = w.shape[0]
+    k = _window_1d(window).numel()
     if min(x.shape[-2:]) < k:
         raise InputError(f"SSIM with a {k}x{k} window needs images of at least {k}x{k}, got "
                          f"{x.shape[-2]}x{x.shape[-1]}")
     n, c = x.shape[:2]
-    x = x.to(torch.float64).reshape(n * c, 1, *x.shape[-2:])
-    y = y.to(torch.float64).reshape(n * c, 1, *y.shape[-2:])
-    wt = w.view(1, 1, k, k)
-    stack = torch.cat([x, y, x * x, y * y, x * y], dim=1).reshape(-1, 1, *x.shape[-2:])
-    f = F.conv2d(stack, wt).reshape(n * c, 5, x.shape[-2] - k + 1, x.shape[-1] - k + 1)
+    hw = x.shape[-2:]
+    x = x.to(torch.float64).reshape(n * c, 1, *hw)
+    y = y.to(torch.float64).reshape(n * c, 1, *hw)
+    # filter the five moments in one call
+    stack = torch.cat([x, y, x * x, y * y, x * y], dim=1)
+    f = _valid_filter(stack, window)
     mu_x, mu_y, exx, eyy, exy = f.unbind(1)
     var_x = exx - mu_x * mu_x
     var_y = eyy - mu_y * mu_y
@@ -83,7 +102,7 @@ def ms_ssim(x: torch.Tensor, y: torch.Tensor, *, levels: int | None = None, **kw
     size (a 112x112 face crop allows four with an 11x11 window), the coarsest scales are dropped
     and the remaining weights renormalised. ``levels`` forces a number of scales.
     """
-    k = _window_cpu(kw.get("window", "gauss11")).shape[0]
+    k = _window_1d(kw.get("window", "gauss11")).numel()
     side = min(x.shape[-2:])
     fit = 1
     while fit < 5 and side // (2**fit) >= k:

@@ -29,16 +29,20 @@ def _is_torch(x) -> bool:
 
 def _apply(x, mat: np.ndarray, offset: np.ndarray | None, in_scale: float):
     """Apply a 3x3 (or 1x3) colour matrix to [0,255]-scale values."""
+    m = mat / in_scale
     if _is_torch(x):
         import torch
 
-        m = torch.as_tensor(mat / in_scale, dtype=x.dtype, device=x.device)
-        y = torch.einsum("oc,nchw->nohw", m, x)
-        if offset is not None:
-            y = y + torch.as_tensor(offset, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-        return y
+        r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+        rows = []
+        for i in range(m.shape[0]):
+            row = r * float(m[i, 0]) + g * float(m[i, 1]) + b * float(m[i, 2])
+            if offset is not None:
+                row = row + float(offset[i])
+            rows.append(row)
+        return torch.cat(rows, dim=1) if len(rows) > 1 else rows[0]
     arr = np.asarray(x, dtype=np.float64)
-    y = arr @ (mat / in_scale).T
+    y = arr @ m.T
     if offset is not None:
         y = y + offset
     return y

@@ -44,8 +44,8 @@ def identity_embedding(image: np.ndarray, box: tuple[int, int, int, int] | None 
                        landmarks: np.ndarray | None = None) -> np.ndarray:
     """``float64 (128,)`` dlib descriptor of the face in ``image`` (``uint8 H x W x 3`` RGB).
 
-    ``box``: the face box ``(left, top, right, bottom)``; default: the image itself minus nothing
-    (for aligned, tightly cropped faces). ``landmarks``: 5 or 68 points used to align the face
+    ``box``: the face box ``(left, top, right, bottom)``; default: the whole image (for aligned,
+    tightly cropped faces). ``landmarks``: 5 or 68 points used to align the face
     chip; default: dlib's 5-point model inside ``box``.
     """
     from ..faces import dlib_models

@@ -1,0 +1,45 @@
+"""facesr: face super-resolution toolkit after the survey "Deep Learning-based Face Super-Resolution".
+
+The Python API mirrors the command line; submodules are imported on first use:
+
+* ``facesr.degrade(hr, preset, scale, seed)`` -> ``(lr, record)``
+* ``facesr.evaluate(sr=DIR, hr=DIR, scale=S, protocol=NAME, metrics=...)`` -> ``EvalResult``
+* ``facesr.create_metric(name, protocol, scale)``, ``facesr.get_protocol(name)``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._version import __version__
+
+_LAZY = {
+    "evaluate": ("facesr.evaluation", "evaluate"),
+    "create_metric": ("facesr.metrics", "create_metric"),
+    "list_metrics": ("facesr.metrics", "list_metrics"),
+    "get_protocol": ("facesr.metrics", "get_protocol"),
+    "list_protocols": ("facesr.metrics", "list_protocols"),
+    "build_degradation": ("facesr.degradation", "build_degradation"),
+    "imresize": ("facesr.ops", "imresize"),
+    "read_image": ("facesr.io", "read_image"),
+    "write_image": ("facesr.io", "write_image"),
+}
+
+
+def degrade(hr, preset: str = "bicubic", scale: float | None = None, seed: int | None = 0, **kwargs: Any):
+    """Degrade one ``uint8 H x W x 3`` HR image; returns ``(lr uint8, record)`` (see ``facesr degrade``)."""
+    from .degradation import build_degradation
+
+    return build_degradation(preset, scale, **kwargs)(hr, seed)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'facesr' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "degrade", *_LAZY]

@@ -1,0 +1,116 @@
+"""``facesr degrade``: make LR images from HR images (survey Eq. 4/5) with a replayable record."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "degrade",
+        help="make LR images from HR images (bicubic or blind degradation)",
+        description="Degrades IN (a file or a folder) into OUT, keeping names (stem + .png unless "
+        "--format keep), and writes OUT/degradation.json (OUT.json for a single file) with the exact "
+        "parameters of every image, so the LR set can be regenerated bit for bit (--replay).",
+    )
+    p.add_argument("input", metavar="IN", help="HR image or folder")
+    p.add_argument("output", metavar="OUT", help="output folder (or file when IN is a file)")
+    p.add_argument("--scale", help="downscaling factor; required for bicubic, fixes s for blind")
+    p.add_argument("--preset", default="bicubic", help="bicubic (Eq. 4) or blind (Eq. 5, Table 8 ranges)")
+    p.add_argument("--seed", type=int, default=0, help="run seed; each image's seed derives from it and its name")
+    p.add_argument("--kernel", default="matlab", help="resize kernel: matlab, pil, cv2, bilinear")
+    p.add_argument("--back", action="store_true", help="upsample the LR back to the HR size")
+    p.add_argument("--format", default="png", choices=["png", "keep"],
+                   help="png (lossless, default) or keep the input suffix")
+    p.add_argument("--replay", metavar="JSON", help="regenerate the LR set recorded in this sidecar")
+    p.add_argument("--recursive", action="store_true", help="walk sub-folders of IN")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+    from pathlib import Path
+
+    from ..degradation import build_degradation, image_seed
+    from ..errors import FacesrError, InputError
+    from ..io import IMAGE_SUFFIXES, list_images, read_image, write_image
+    from ._common import parse_scale, write_json
+
+    src = Path(args.input)
+    dst = Path(args.output)
+    if not src.exists():
+        raise InputError(f"{src}: no such file or folder")
+    single = src.is_file()
+    if single:
+        if src.suffix.lower() not in IMAGE_SUFFIXES:
+            raise InputError(f"{src}: not an image file ({', '.join(IMAGE_SUFFIXES)})")
+        files, root = [src], src.parent
+    else:
+        files, root = list_images(src, recursive=args.recursive), src
+    replay: dict | None = None
+    if args.replay:
+        try:
+            replay = json.loads(Path(args.replay).read_text(encoding="utf-8"))
+            records = replay["images"]
+        except FileNotFoundError:
+            raise InputError(f"{args.replay}: sidecar not found") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise InputError(f"{args.replay}: not a facesr degradation sidecar ({exc})") from None
+        deg = build_degradation("bicubic", 1)  # only replay() is used
+        preset, scale, seed = replay.get("preset"), replay.get("scale"), replay.get("seed")
+    else:
+        scale = parse_scale(args.scale) if args.scale is not None else None
+        deg = build_degradation(args.preset, scale, kernel=args.kernel, back=args.back)
+        preset, seed = args.preset, args.seed
+
+    def out_path(f: Path) -> Path:
+        if single:
+            return dst
+        rel = f.relative_to(root)
+        return dst / (rel if args.format == "keep" else rel.with_suffix(".png"))
+
+    if single and dst.suffix.lower() not in IMAGE_SUFFIXES:
+        raise InputError(f"{dst}: output file needs an image suffix when IN is a file")
+    images: dict[str, dict] = {}
+    failures: list[str] = []
+    iterator = files
+    if not args.quiet:
+        from tqdm import tqdm
+
+        iterator = tqdm(files, desc="degrading", unit="img")
+    for f in iterator:
+        key = f.relative_to(root).as_posix()
+        target = out_path(f)
+        try:
+            if target.exists() and not args.overwrite:
+                raise InputError(f"{target}: output exists (use --overwrite)")
+            hr = read_image(f)
+            if replay is not None:
+                if key not in records:
+                    raise InputError(f"{f}: not recorded in {args.replay}")
+                rec = records[key]
+                lr = deg.replay(hr, rec)
+            else:
+                s = image_seed(seed, key)
+                lr, rec = deg(hr, s)
+                rec = {"seed": s, **rec}
+            write_image(target, lr)
+            rec = dict(rec, output=str(target.relative_to(dst.parent if single else dst)), lr_size=list(lr.shape[:2]))
+            images[key] = rec
+        except FacesrError as exc:
+            msg = str(exc)
+            failures.append(msg if str(f) in msg or str(target) in msg else f"{f}: {msg}")
+    sidecar = dst.with_suffix(".json") if single else dst / "degradation.json"
+    if images and replay is None:
+        write_json(sidecar, {"preset": preset, "scale": scale, "seed": seed, "kernel": args.kernel,
+                             "back": args.back, "degradation": deg.specs, "images": images})
+    print(f"wrote {len(images)} LR image(s) to {dst}" + (f" and {sidecar}" if images and replay is None else ""))
+    for msg in failures:
+        print(f"facesr: error: {msg}", file=sys.stderr)
+    if failures:
+        print(f"facesr: {len(failures)} of {len(files)} image(s) failed", file=sys.stderr)
+        return 2
+    return 0
