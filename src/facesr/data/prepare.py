@@ -11,6 +11,8 @@ Alignment modes:
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -192,6 +194,7 @@ def _init_worker(dataset: FaceDataset, options: PrepareOptions) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and terminates the pool
     global _WORKER
     _WORKER = Preparer(dataset, options)
 
@@ -199,6 +202,17 @@ def _init_worker(dataset: FaceDataset, options: PrepareOptions) -> None:
 def _work(job: tuple[int, str]) -> dict[str, Any]:
     assert _WORKER is not None
     return _WORKER.process(job[0], Path(job[1]))
+
+
+def _stop_on_sigterm():
+    """Turn SIGTERM into KeyboardInterrupt (so the run ends cleanly); returns the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def remove_stale_temporaries(out: Path) -> int:
@@ -239,6 +253,7 @@ def prepare(dataset: FaceDataset, out: str | os.PathLike[str], options: PrepareO
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
     start = time.perf_counter()
     pool = worker = None
+    previous = _stop_on_sigterm()
     try:
         if workers > 1 and len(todo) > 1:
             import multiprocessing
@@ -256,6 +271,8 @@ def prepare(dataset: FaceDataset, out: str | os.PathLike[str], options: PrepareO
                 counts[entry["status"]] = counts.get(entry["status"], 0) + 1
                 bar.set_postfix(counts, refresh=False)
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         if pool is not None:
             pool.terminate()
             pool.join()
