@@ -19,8 +19,7 @@ from facesr.models.complexity import count_macs, count_params
 from facesr.models.table7 import agreement
 
 
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _complexity(name, scale, items):
     return _model_complexity(name, scale=scale, **dict(items))
 
