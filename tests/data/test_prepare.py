@@ -139,3 +139,26 @@ def test_cli_prepare_and_errors(small_celeba, tmp_path, capsys):
     args = parser.parse_args(["data", "prepare", "--dataset", "celebx", "--out", str(tmp_path / "p")])
     with pytest.raises(Exception, match="did you mean celeba"):
         data_cli.run(args)
+
+
+def test_workers_give_the_same_cache(small_celeba, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    opts = PrepareOptions(dataset="celeba", landmarks=True)
+    prepare(CelebA(small_celeba), one, opts, progress=False)
+    prepare(CelebA(small_celeba), two, opts, progress=False, workers=2)
+    m1, m2 = read_manifest(one), read_manifest(two)
+    assert {k: e["status"] for k, e in m1.items()} == {k: e["status"] for k, e in m2.items()}
+    with np.load(one / m1["000002"]["priors"]) as a, np.load(two / m2["000002"]["priors"]) as b:
+        np.testing.assert_array_equal(a["landmarks"], b["landmarks"])
+
+
+def test_cli_faces_and_list(small_celeba, capsys):
+    parser = argparse.ArgumentParser()
+    data_cli.add_parser(parser.add_subparsers(dest="command"))
+    folder = str(small_celeba / "img_align_celeba")
+    args = parser.parse_args(["data", "faces", "--dataset", "folder", "--root", folder, "--no-progress"])
+    assert data_cli.run(args) == 0
+    out = capsys.readouterr().out
+    assert "face+landmarks on 3/4 images (75.00 %)" in out and "1 unreadable" in out and "000200" in out
+    assert data_cli.run(parser.parse_args(["data", "list"])) == 0
+    assert "celeba1000" in capsys.readouterr().out
