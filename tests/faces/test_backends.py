@@ -68,3 +68,11 @@ def test_mediapipe_mesh_478():
     assert np.median(err) < 2.0
     left, top, right, bottom = face.box
     assert 0 <= left < right <= 128 and 0 <= top < bottom <= 128
+
+
+@pytest.mark.skipif(not HAVE_DLIB, reason="dlib not installed")
+def test_cnn_fallback_finds_what_hog_misses():
+    img = read_image(require_data("celeba1000") / "HR" / "201657.jpg")  # a turned face HOG misses
+    assert create_backend("dlib-hog").detect(img) == []
+    faces = create_backend("dlib-hog-cnn").detect(img)
+    assert len(faces) == 1 and faces[0].landmarks.shape == (68, 2)

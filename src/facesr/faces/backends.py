@@ -5,6 +5,7 @@ name           what                                                    landmarks
 =============  ======================================================  ==============
 dlib-hog       dlib HOG + linear SVM detector, dlib shape predictor     68 (or 5)
 dlib-cnn       dlib MMOD CNN detector (slow on CPU), shape predictor    68 (or 5)
+dlib-hog-cnn   HOG first, the CNN only where HOG finds no face          68 (or 5)
 mediapipe      MediaPipe face detection + face mesh with irises        478
 =============  ======================================================  ==============
 
@@ -54,7 +55,8 @@ class FaceBackend:
 
 
 class DlibBackend(FaceBackend):
-    """dlib detector (``hog`` or ``cnn``) and shape predictor (``n_points`` 68 or 5).
+    """dlib detector (``hog``, ``cnn`` or ``hog-cnn``: CNN where HOG finds nothing) and shape
+    predictor (``n_points`` 68 or 5).
 
     ``upsample``: times the image is doubled before detection (finds faces down to about 40 px at 1,
     80 px at 0 for HOG). ``threshold``: HOG score threshold (dlib's ``adjust_threshold``; below 0
@@ -62,8 +64,8 @@ class DlibBackend(FaceBackend):
     """
 
     def __init__(self, detector: str = "hog", n_points: int = 68, upsample: int = 1, threshold: float = 0.0):
-        if detector not in ("hog", "cnn"):
-            raise InputError(f"dlib detector must be hog or cnn, got {detector!r}")
+        if detector not in ("hog", "cnn", "hog-cnn"):
+            raise InputError(f"dlib detector must be hog, cnn or hog-cnn, got {detector!r}")
         if n_points not in (68, 5):
             raise InputError(f"dlib landmark models have 68 or 5 points, not {n_points}")
         self.detector = detector
@@ -75,9 +77,10 @@ class DlibBackend(FaceBackend):
 
     def detect(self, image: np.ndarray, landmarks: bool = True) -> list[Face]:
         img = dlib_models.check_image(image)
-        if self.detector == "hog":
+        found = []
+        if self.detector in ("hog", "hog-cnn"):
             found = dlib_models.detect_hog(img, self.upsample, self.threshold)
-        else:
+        if self.detector == "cnn" or (self.detector == "hog-cnn" and not found):
             found = dlib_models.detect_cnn(img, self.upsample)
         faces = []
         for box, score in found:
@@ -165,6 +168,9 @@ FACE_BACKENDS.add("dlib-hog", "facesr.faces.backends:DlibBackend", aliases=("dli
 FACE_BACKENDS.add("dlib-cnn", "facesr.faces.backends:DlibBackend", detector="cnn", scheme="ibug68",
                   requires=dlib_models.PIP_LINE,
                   description="dlib MMOD CNN detector + 68-point shape predictor (robust, slow on CPU)")
+FACE_BACKENDS.add("dlib-hog-cnn", "facesr.faces.backends:DlibBackend", detector="hog-cnn", scheme="ibug68",
+                  requires=dlib_models.PIP_LINE,
+                  description="dlib HOG, then the CNN detector where HOG finds no face; 68 points")
 FACE_BACKENDS.add("mediapipe", "facesr.faces.backends:MediaPipeBackend", scheme="mediapipe478",
                   requires=MEDIAPIPE_PIP, description="MediaPipe face detection + 478-point face mesh")
 
