@@ -1,0 +1,114 @@
+"""Adversarial losses (survey Eq. 11-12 and the variants it names), WGAN-GP's gradient penalty and
+SPGAN's supervised pixel-wise discriminator loss (Eq. 19-20).
+
+Discriminator outputs are raw scores (logits), any shape ``N x ...``; every loss is a mean over
+all elements. ``GANLoss.generator(fake)`` is what the generator minimises, and
+``GANLoss.discriminator(real, fake)`` what the discriminator minimises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..errors import ConfigError
+
+GAN_MODES = ("vanilla", "lsgan", "wgan", "wgan_gp", "hinge")
+
+
+class GANLoss(nn.Module):
+    """Adversarial loss of one of :data:`GAN_MODES` on discriminator logits.
+
+    * ``vanilla`` (Eq. 11-12, cross entropy with ``D = sigmoid(logit)``):
+      ``L_G = -log D(sr)``; ``L_D = -log D(hr) - log(1 - D(sr))``.
+    * ``lsgan``: ``L_G = (D(sr) - 1)^2``; ``L_D = (D(hr) - 1)^2 + D(sr)^2``.
+    * ``wgan`` / ``wgan_gp``: ``L_G = -D(sr)``; ``L_D = D(sr) - D(hr)`` (add
+      :func:`gradient_penalty` for ``wgan_gp``).
+    * ``hinge``: ``L_G = -D(sr)``; ``L_D = relu(1 - D(hr)) + relu(1 + D(sr))``.
+    """
+
+    def __init__(self, mode: str = "vanilla") -> None:
+        super().__init__()
+        if mode not in GAN_MODES:
+            raise ConfigError(f"unknown GAN mode {mode!r} (known: {', '.join(GAN_MODES)})")
+        self.mode = mode
+
+    def generator(self, fake: torch.Tensor) -> torch.Tensor:
+        if self.mode == "vanilla":
+            return F.softplus(-fake).mean()  # -log(sigmoid(x))
+        if self.mode == "lsgan":
+            return ((fake - 1.0) ** 2).mean()
+        return -fake.mean()
+
+    def discriminator(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        if self.mode == "vanilla":
+            return F.softplus(-real).mean() + F.softplus(fake).mean()  # -log D(hr) - log(1 - D(sr))
+        if self.mode == "lsgan":
+            return ((real - 1.0) ** 2).mean() + (fake**2).mean()
+        if self.mode == "hinge":
+            return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+        return fake.mean() - real.mean()
+
+    def forward(self, fake: torch.Tensor) -> torch.Tensor:
+        return self.generator(fake)
+
+
+def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
+                     *, eps: torch.Tensor | None = None, generator: torch.Generator | None = None,
+                     target: float = 1.0) -> torch.Tensor:
+    """WGAN-GP: ``mean_n (||grad_x D(x_n)||_2 - target)^2`` at ``x = eps real + (1 - eps) fake``.
+
+    ``eps``: ``N`` mixing weights (drawn uniformly with ``generator`` when omitted). The penalty
+    is differentiable w.r.t. the critic's parameters (``create_graph``).
+    """
+    n = real.shape[0]
+    if eps is None:
+        eps = torch.rand(n, generator=generator, device=real.device, dtype=real.dtype)
+    eps = eps.reshape(n, *([1] * (real.dim() - 1))).to(real.dtype)
+    x = (eps * real.detach() + (1.0 - eps) * fake.detach()).requires_grad_(True)
+    out = critic(x)
+    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - target) ** 2).mean()
+
+
+def pixel_distance(hr: torch.Tensor, sr: torch.Tensor) -> torch.Tensor:
+    """Per-pixel Euclidean distance across channels ``||hr - sr||_2`` -> ``N x 1 x H x W``."""
+    return (hr - sr).pow(2).sum(dim=1, keepdim=True).sqrt()
+
+
+def spgan_maps(d_real: torch.Tensor, d_fake: torch.Tensor, hr: torch.Tensor,
+               sr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """SPGAN's difference and attention maps (Eq. 19-21), ``N x 1 x H x W`` each, no gradient.
+
+    ``E = D(lr, hr) - D(lr, sr)``; ``M_D = -min(0, E - ||hr - sr||_2)``; ``M_G = alpha * E + 1``
+    with ``alpha = [E >= 0]`` (the survey's "identity matrix" ``b`` read as all ones).
+    """
+    with torch.no_grad():
+        e = d_real - d_fake
+        m_d = -torch.clamp(e - pixel_distance(hr, sr), max=0.0)
+        m_g = (e >= 0).to(e.dtype) * e + 1.0
+    return e, m_d, m_g
+
+
+class SupervisedPixelGANLoss(nn.Module):
+    """SPGAN's supervised pixel-wise adversarial loss (Eq. 19-20).
+
+    The discriminator ``D(lr, x)`` outputs a score map of the image's size. The discriminator
+    minimises ``mean(M_D) = mean(relu(||hr - sr||_2 - (D(lr,hr) - D(lr,sr))))``: the real/fake margin
+    must reach the pixel distance at every pixel. The generator minimises ``mean(D(lr,hr) - D(lr,sr))``
+    with the real map held fixed.
+    """
+
+    def discriminator(self, d_real: torch.Tensor, d_fake: torch.Tensor, hr: torch.Tensor,
+                      sr: torch.Tensor) -> torch.Tensor:
+        margin = pixel_distance(hr.detach(), sr.detach())
+        return F.relu(margin - (d_real - d_fake)).mean()
+
+    def generator(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        return (d_real.detach() - d_fake).mean()
+
+    def forward(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        return self.generator(d_real, d_fake)
