@@ -47,7 +47,8 @@ def small_celeba(tmp_path):
 
 
 def _options(**kw):
-    return PrepareOptions(dataset="celeba", landmarks=True, parsing=True, identity=True, **kw)
+    return PrepareOptions(dataset="celeba", landmarks=True, parsing=True, identity=True, backend="dlib-hog",
+                          **kw)
 
 
 def test_prepare_cache_with_priors_and_failures(small_celeba, tmp_path):
@@ -121,6 +122,9 @@ def test_rerun_with_other_options_refused(small_celeba, tmp_path):
     prepare(CelebA(small_celeba), out, PrepareOptions(dataset="celeba"), limit=1, progress=False)
     with pytest.raises(InputError, match="other options .*size: 128 vs 64"):
         prepare(CelebA(small_celeba), out, PrepareOptions(dataset="celeba", size=64), progress=False)
+    with pytest.raises(InputError, match="backend: 'dlib-hog-cnn' vs 'mediapipe'"):
+        prepare(CelebA(small_celeba), out, PrepareOptions(dataset="celeba", backend="mediapipe"),
+                progress=False)
 
 
 def test_cli_prepare_and_errors(small_celeba, tmp_path, capsys):
@@ -143,7 +147,7 @@ def test_cli_prepare_and_errors(small_celeba, tmp_path, capsys):
 
 def test_workers_give_the_same_cache(small_celeba, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
-    opts = PrepareOptions(dataset="celeba", landmarks=True)
+    opts = PrepareOptions(dataset="celeba", landmarks=True, backend="dlib-hog")
     prepare(CelebA(small_celeba), one, opts, progress=False)
     prepare(CelebA(small_celeba), two, opts, progress=False, workers=2)
     m1, m2 = read_manifest(one), read_manifest(two)

@@ -27,7 +27,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     prep.add_argument("--landmarks", action="store_true", help="store landmarks and Gaussian heatmaps")
     prep.add_argument("--parsing", action="store_true", help="store parsing maps drawn from the landmarks")
     prep.add_argument("--identity", action="store_true", help="store dlib 128-d identity descriptors")
-    prep.add_argument("--backend", default="dlib-hog", help="face backend: dlib-hog, dlib-cnn, mediapipe")
+    prep.add_argument("--backend", default="dlib-hog-cnn",
+                      help="face backend: dlib-hog-cnn (default), dlib-hog, dlib-cnn, mediapipe")
     prep.add_argument("--sigma", type=float, default=1.5, help="heatmap Gaussian sigma in output pixels")
     prep.add_argument("--kernel", default="matlab", help="resize kernel for crops (matlab, pil, cv2)")
     prep.add_argument("--limit", type=int, help="only the first N images")

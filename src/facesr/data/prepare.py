@@ -49,7 +49,7 @@ class PrepareOptions:
     landmarks: bool = False
     parsing: bool = False
     identity: bool = False
-    backend: str = "dlib-hog"
+    backend: str = "dlib-hog-cnn"
     sigma: float = 1.5
     kernel: str = "matlab"
 
