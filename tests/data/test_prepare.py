@@ -80,8 +80,10 @@ def test_prepare_cache_with_priors_and_failures(small_celeba, tmp_path):
         other = np.linalg.norm(desc - z["descriptor"])
     assert same < other
     # the cache feeds the paired dataset
-    ds = PairedFaceDataset(out, scale=8, priors=("heatmaps", "parsing", "identity"))
-    assert len(ds) == 3 and ds[0]["lr"].shape == (3, 16, 16) and ds[0]["heatmaps"].shape == (68, 128, 128)
+    ds = PairedFaceDataset(out, scale=8, priors=("heatmaps", "parsing", "identity", "descriptor"), flip=0.0)
+    item = ds[0]
+    assert len(ds) == 3 and item["lr"].shape == (3, 16, 16) and item["heatmaps"].shape == (68, 128, 128)
+    np.testing.assert_allclose(item["descriptor"].numpy(), desc)
 
 
 def test_interrupted_run_resumes_without_redoing(small_celeba, tmp_path, monkeypatch):

@@ -12,6 +12,8 @@ key             value                                       when
 ``parsing``     ``int64 (S, S)`` CelebAMask-HQ ids            ``"parsing"``
 ``attributes``  ``float32 (k,)`` 0/1 in ``attribute_names``   ``"attributes"``
 ``identity``    ``int64 ()`` contiguous id (-1: unknown)      ``"identity"``
+``descriptor``  ``float32 (128,)`` dlib identity descriptor  ``"descriptor"`` (cached by ``prepare
+                of the HR face                              --identity``, else computed)
 ``reference``   ``float32 (3, S, S)`` another image of the    ``"reference"`` (the sample itself when
                 same identity                                 its identity has no other image)
 ``index``       ``int64 ()`` sample index                     always
@@ -41,7 +43,7 @@ from .records import FaceDataset
 from .seeding import sample_rngs
 from .source import CacheSource, FaceSample, FaceSource, ReaderSource
 
-PRIORS = ("landmarks", "heatmaps", "parsing", "attributes", "identity", "reference")
+PRIORS = ("landmarks", "heatmaps", "parsing", "attributes", "identity", "descriptor", "reference")
 
 
 def as_source(source: FaceSource | FaceDataset | str | os.PathLike[str], size: int,
@@ -182,6 +184,13 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         if "identity" in self.priors:
             ident = -1 if sample.identity is None else self._identity_index.index(sample.identity)
             item["identity"] = torch.tensor(ident, dtype=torch.int64)
+        if "descriptor" in self.priors:
+            desc = sample.extra.get("descriptor")
+            if desc is None or sample.extra.get("flipped"):
+                from ..priors.identity import identity_embedding
+
+                desc = identity_embedding(sample.hr)
+            item["descriptor"] = torch.from_numpy(np.asarray(desc, dtype=np.float32))
         if "reference" in self.priors:
             group = self._groups.get(sample.identity, []) if sample.identity is not None else []
             others = [i for i in group if i != index]
