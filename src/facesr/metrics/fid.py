@@ -11,8 +11,10 @@ Convention (printed with every result):
 * Statistics in float64 (mean; covariance with N-1), accumulated batch by batch (Chan's update),
   so memory does not grow with N.
 * Distance: ``|mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr sqrt(S1 S2)`` with the trace term computed
-  stably in float64 as the nuclear norm of ``sqrt(S1) sqrt(S2)`` (PSD square roots by
-  eigendecomposition): exactly symmetric, 0 for identical statistics, and no complex parts.
+  stably in float64 as the nuclear norm (sum of singular values) of ``R1^T R2``, where
+  ``Ri Ri^T = Si``: ``Ri`` is the centred feature matrix ``/ sqrt(N-1)`` when ``N <= 2048`` (kept
+  while accumulating; an ``N1 x N2`` SVD) and the PSD square root by eigendecomposition otherwise.
+  No ``sqrtm`` of a non-symmetric product, no complex parts; symmetric, and 0 for identical sets.
 * FID depends on N: compare only at equal N (N is part of the description).
 
 Dataset statistics of a folder are cached under ``$FACESR_CACHE/fid`` keyed by the folder's file
@@ -43,11 +45,21 @@ STATS_VERSION = "1"
 # -- statistics ----------------------------------------------------------------------------------
 @dataclass
 class Statistics:
-    """Mean ``mu`` (2048,), covariance ``sigma`` (2048, 2048), both float64, of ``n`` images."""
+    """Mean ``mu`` (d,), covariance ``sigma`` (d, d), both float64, of ``n`` images; ``factor``
+    (n, d) = centred features / sqrt(n - 1) when n <= d (so ``factor.T @ factor == sigma``)."""
 
     mu: np.ndarray
     sigma: np.ndarray
     n: int
+    factor: np.ndarray | None = None
+
+    def root(self) -> np.ndarray:
+        """A ``d x k`` matrix R with ``R R^T = sigma`` (memoised)."""
+        r = getattr(self, "_root", None)
+        if r is None:
+            r = self.factor.T if self.factor is not None else _sqrt_psd(self.sigma)
+            self._root = r
+        return r
 
 
 class RunningStats:
@@ -57,12 +69,17 @@ class RunningStats:
         self.n = 0
         self.mean: np.ndarray | None = None
         self.m2: np.ndarray | None = None
+        self._kept: list[np.ndarray] | None = []  # raw features while n <= d (for the exact factor)
 
     def add(self, feats: np.ndarray) -> None:
         x = np.asarray(feats, dtype=np.float64)
         nb = x.shape[0]
         if nb == 0:
             return
+        if self._kept is not None:
+            self._kept.append(x)
+            if self.n + nb > x.shape[1]:
+                self._kept = None
         mb = x.mean(axis=0)
         xc = x - mb
         m2b = xc.T @ xc
@@ -78,7 +95,10 @@ class RunningStats:
     def result(self, what: str = "image set") -> Statistics:
         if self.n < 2:
             raise InputError(f"FID needs at least 2 images per set; the {what} has {self.n}")
-        return Statistics(self.mean.copy(), self.m2 / (self.n - 1), self.n)
+        factor = None
+        if self._kept is not None:
+            factor = (np.concatenate(self._kept) - self.mean) / np.sqrt(self.n - 1)
+        return Statistics(self.mean.copy(), self.m2 / (self.n - 1), self.n, factor)
 
 
 def _sqrt_psd(s: np.ndarray) -> np.ndarray:
@@ -91,7 +111,7 @@ def frechet_distance(a: Statistics, b: Statistics) -> float:
     if a.mu.shape != b.mu.shape or a.sigma.shape != b.sigma.shape:
         raise InputError(f"FID statistics differ in dimension: {a.mu.shape} vs {b.mu.shape}")
     diff = a.mu - b.mu
-    m = _sqrt_psd(a.sigma) @ _sqrt_psd(b.sigma)
+    m = a.root().T @ b.root()  # eigenvalues of S_a S_b = squared singular values of m
     tr_sqrt = float(np.linalg.svd(m, compute_uv=False).sum())
     value = float(diff @ diff + np.trace(a.sigma) + np.trace(b.sigma) - 2.0 * tr_sqrt)
     return max(value, 0.0)
@@ -114,7 +134,8 @@ def resize_299(x: torch.Tensor, resize: str = "pil") -> torch.Tensor:
 
 
 class FeatureEmbedder:
-    """Inception pool3 features (float64 ``N x 2048``) of ``[0,1] float NCHW RGB`` batches."""
+    """Inception pool3 features (float64 ``N x 2048``) of ``[0,1] float NCHW RGB`` images: one
+    ``N x 3 x H x W`` tensor, or a list of ``1 x 3 x H x W`` tensors of different sizes."""
 
     def __init__(self, resize: str = "pil", device: str = "cpu", batch_size: int = 50) -> None:
         from ..backbones.inception import InceptionFID
@@ -125,11 +146,15 @@ class FeatureEmbedder:
         self.net = InceptionFID(self.device)
 
     @torch.no_grad()
-    def __call__(self, x: torch.Tensor) -> np.ndarray:
+    def __call__(self, x: torch.Tensor | list[torch.Tensor]) -> np.ndarray:
         out = []
-        for i in range(0, x.shape[0], self.batch_size):
-            chunk = resize_299(x[i:i + self.batch_size], self.resize).to(self.device)
-            out.append(self.net(chunk).to("cpu", torch.float64).numpy())
+        for i in range(0, len(x), self.batch_size):
+            part = x[i:i + self.batch_size]
+            if isinstance(part, list):
+                chunk = torch.cat([resize_299(t, self.resize) for t in part])
+            else:
+                chunk = resize_299(part, self.resize)
+            out.append(self.net(chunk.to(self.device)).to("cpu", torch.float64).numpy())
         return np.concatenate(out) if out else np.zeros((0, 2048))
 
 
@@ -155,7 +180,9 @@ def save_statistics(path: str | os.PathLike[str], stats: Statistics, meta: dict 
     from ..io.atomic import atomic_write
 
     with atomic_write(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, mu=stats.mu, sigma=stats.sigma, n=np.int64(stats.n), meta=json.dumps(meta or {}))
+        extra = {} if stats.factor is None else {"factor": stats.factor}
+        np.savez(fh, mu=stats.mu, sigma=stats.sigma, n=np.int64(stats.n), meta=json.dumps(meta or {}),
+                 **extra)
 
 
 def load_statistics(path: str | os.PathLike[str]) -> Statistics:
@@ -166,11 +193,14 @@ def load_statistics(path: str | os.PathLike[str]) -> Statistics:
             mu = np.asarray(npz["mu"], np.float64).reshape(-1)
             sigma = np.asarray(npz["sigma"], np.float64)
             n = int(npz["n"]) if "n" in npz.files else 0
+            factor = np.asarray(npz["factor"], np.float64) if "factor" in npz.files else None
     except (OSError, KeyError, ValueError) as exc:
         raise InputError(f"{p}: not an FID statistics file with 'mu' and 'sigma' ({exc})") from None
     if sigma.shape != (mu.size, mu.size):
         raise InputError(f"{p}: sigma {sigma.shape} does not match mu ({mu.size},)")
-    return Statistics(mu, sigma, n)
+    if factor is not None and factor.shape[1] != mu.size:
+        factor = None
+    return Statistics(mu, sigma, n, factor)
 
 
 def folder_statistics(folder: str | os.PathLike[str], resize: str = "pil", device: str = "cpu",
@@ -202,8 +232,7 @@ def folder_statistics(folder: str | os.PathLike[str], resize: str = "pil", devic
     running = RunningStats()
     for i in tqdm(range(0, len(files), embed.batch_size), desc=f"FID features {root.name}", unit="batch",
                   disable=not progress):
-        batch = [resize_299(uint8_to_tensor(read_image(f)), resize) for f in files[i:i + embed.batch_size]]
-        running.add(embed(torch.cat(batch)))
+        running.add(embed([uint8_to_tensor(read_image(f)) for f in files[i:i + embed.batch_size]]))
     stats = running.result(f"folder {root}")
     if use_cache:
         meta = {"folder": str(root.resolve()), "files": len(files), "resize": resize}

