@@ -97,3 +97,12 @@ def test_bad_inputs():
     with pytest.raises(UnknownNameError, match="unknown protocol"):
         create_metric("psnr", "matlab2")
     assert {"psnr", "ssim", "ms_ssim"} <= {m["name"] for m in list_metrics()}
+
+
+def test_numpy_uint8_inputs_are_accepted():
+    sr, hr, s, h = _pair(4)
+    m = create_metric("psnr", "facesr", 4)
+    assert torch.allclose(m(sr, hr), m(s, h))
+    assert torch.allclose(m(sr[0], hr[0]), m(s[:1], h[:1]))
+    with pytest.raises(InputError, match="uint8"):
+        m(sr.astype(np.float32), hr)

@@ -31,7 +31,9 @@ def sample_value(spec: Any, rng: np.random.Generator) -> Any:
         if "choice" in spec:
             options = list(spec["choice"])
             return options[int(rng.integers(len(options)))]
-        raise InputError(f"unknown value spec {spec!r} (use a value, {{'grid': [lo, hi, step]}} or {{'choice': [...]}})")
+        raise InputError(
+            f"unknown value spec {spec!r} (use a value, {{'grid': [lo, hi, step]}} or {{'choice': [...]}})"
+        )
     return spec
 
 

@@ -36,7 +36,10 @@ class Metric:
         """Per-image scores, float64 ``[N]``."""
         raise NotImplementedError
 
-    def __call__(self, sr: torch.Tensor, hr: torch.Tensor | None = None) -> torch.Tensor:
+    def __call__(self, sr, hr=None) -> torch.Tensor:
+        """Per-image scores. ``sr``/``hr``: ``[0,1] float NCHW RGB`` tensors, or uint8 numpy images
+        (``H x W x 3`` or ``N x H x W x 3``), which are converted."""
+        sr, hr = _as_tensor(sr), _as_tensor(hr)
         self._check(sr, hr)
         return self.score(sr, hr)
 
@@ -44,7 +47,7 @@ class Metric:
     def reset(self) -> None:
         self._scores: list[torch.Tensor] = []
 
-    def update(self, sr: torch.Tensor, hr: torch.Tensor | None = None) -> torch.Tensor | None:
+    def update(self, sr, hr=None) -> torch.Tensor | None:
         s = self(sr, hr)
         self._scores.append(s.detach().to("cpu", torch.float64))
         return s
@@ -69,3 +72,17 @@ class Metric:
 
     def describe(self) -> str:
         return self.protocol.convention(self.scale)
+
+
+def _as_tensor(x):
+    """uint8 numpy images -> ``[0,1] float32 NCHW``; tensors and None pass through."""
+    if x is None or isinstance(x, torch.Tensor):
+        return x
+    import numpy as np
+
+    from ..io import uint8_to_tensor
+
+    arr = np.asarray(x)
+    if arr.dtype != np.uint8 or arr.ndim not in (3, 4) or arr.shape[-1] != 3:
+        raise InputError(f"expected uint8 H x W x 3 (or N x H x W x 3) images, got {arr.dtype} {arr.shape}")
+    return uint8_to_tensor(arr)
