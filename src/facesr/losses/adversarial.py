@@ -28,24 +28,35 @@ class GANLoss(nn.Module):
     * ``wgan`` / ``wgan_gp``: ``L_G = -D(sr)``; ``L_D = D(sr) - D(hr)`` (add
       :func:`gradient_penalty` for ``wgan_gp``).
     * ``hinge``: ``L_G = -D(sr)``; ``L_D = relu(1 - D(hr)) + relu(1 + D(sr))``.
+
+    ``probabilities=True``: the discriminator already ends in a sigmoid (URDGN's); ``vanilla``
+    then takes logs of its outputs directly (clamped away from 0 and 1 by ``1e-7``).
     """
 
-    def __init__(self, mode: str = "vanilla") -> None:
+    def __init__(self, mode: str = "vanilla", probabilities: bool = False) -> None:
         super().__init__()
         if mode not in GAN_MODES:
             raise ConfigError(f"unknown GAN mode {mode!r} (known: {', '.join(GAN_MODES)})")
         self.mode = mode
+        self.probabilities = bool(probabilities)
+
+    def _nlog(self, x: torch.Tensor, real: bool) -> torch.Tensor:
+        """``-log D`` (``real``) or ``-log(1 - D)`` of logits or probabilities ``x``, averaged."""
+        if self.probabilities:
+            p = x.clamp(1e-7, 1 - 1e-7)
+            return -(torch.log(p) if real else torch.log1p(-p)).mean()
+        return F.softplus(-x if real else x).mean()
 
     def generator(self, fake: torch.Tensor) -> torch.Tensor:
         if self.mode == "vanilla":
-            return F.softplus(-fake).mean()  # -log(sigmoid(x))
+            return self._nlog(fake, True)  # -log D(sr)
         if self.mode == "lsgan":
             return ((fake - 1.0) ** 2).mean()
         return -fake.mean()
 
     def discriminator(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         if self.mode == "vanilla":
-            return F.softplus(-real).mean() + F.softplus(fake).mean()  # -log D(hr) - log(1 - D(sr))
+            return self._nlog(real, True) + self._nlog(fake, False)  # -log D(hr) - log(1 - D(sr))
         if self.mode == "lsgan":
             return ((real - 1.0) ** 2).mean() + (fake**2).mean()
         if self.mode == "hinge":

@@ -1,0 +1,365 @@
+"""Training configuration: YAML files loaded into typed dataclasses.
+
+Unknown keys are errors with a did-you-mean suggestion; ``key=value`` overrides (dotted paths,
+values parsed as YAML) apply before validation. See ``docs/training.md`` for every field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+
+@dataclass
+class OptimizerConfig:
+    """``type``: adam, adamw, sgd or rmsprop; the other fields are the optimiser's arguments."""
+
+    type: str = "adam"
+    lr: float = 1e-4
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    momentum: float = 0.0
+    alpha: float = 0.99  # rmsprop smoothing constant
+    nesterov: bool = False
+
+
+@dataclass
+class SchedulerConfig:
+    """Iteration-based learning-rate factor.
+
+    ``type``: constant, step (x ``gamma`` every ``step_size``), multistep (x ``gamma`` at each of
+    ``milestones``), cosine (to ``min_factor`` at the last iteration), linear (constant until
+    ``start``, then linearly to ``min_factor`` at the end; SPARNet's schedule). ``warmup``:
+    linear warm-up iterations (factor from ``warmup_factor`` to 1).
+    """
+
+    type: str = "constant"
+    step_size: int = 0
+    milestones: tuple[int, ...] = ()
+    gamma: float = 0.5
+    start: int = 0
+    min_factor: float = 0.0
+    warmup: int = 0
+    warmup_factor: float = 0.0
+
+
+@dataclass
+class NetConfig:
+    """One network of the run.
+
+    ``model``: zoo name (:func:`facesr.models.create`); ``part``: a part of that method
+    (``discriminator``); ``options``: constructor overrides. ``role``: ``generator`` (the SR
+    network), ``critic`` (trained by its own adversarial loss: the ``losses`` term named by
+    ``loss``, plus ``gp_weight`` x WGAN-GP penalty), ``joint`` (trained by the generator's loss:
+    e.g. a prior estimator fed ``input`` whose output is the loss input ``output``) or ``frozen``.
+    ``every``: update every N iterations (update ratio). ``ema``: decay of an exponential
+    moving average of the weights (0: none). ``clip_grad``: max gradient norm (0: none).
+    ``condition``: ``lr`` feeds the critic ``(upsampled lr, image)`` concatenated (SPGAN's D).
+    """
+
+    model: str = ""
+    part: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    role: str = "generator"
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    every: int = 1
+    ema: float = 0.0
+    clip_grad: float = 0.0
+    loss: str | None = None
+    gp_weight: float = 0.0
+    condition: str | None = None
+    input: str = "sr"
+    output: str | None = None
+
+
+@dataclass
+class TrainDataConfig:
+    """Training pairs: ``dataset`` (registry name) at ``root`` (default: the data root's folder),
+    images ``[start, start+limit)``; LR by ``degradation`` (``bicubic``, ``blind``, ...) with
+    ``kernel``; ``size`` HR pixels; ``flip`` probability; ``priors`` for prior losses."""
+
+    dataset: str = "celeba"
+    root: str | None = None
+    start: int = 0
+    limit: int | None = None
+    size: int = 128
+    degradation: str = "bicubic"
+    kernel: str = "matlab"
+    flip: float = 0.5
+    priors: tuple[str, ...] = ()
+    batch_size: int = 16
+    num_workers: int = 0
+
+
+@dataclass
+class ValConfig:
+    """Validation every ``every`` iterations (0: only at the end) on ``dataset`` images
+    ``[start, start+limit)`` under the named ``protocol``; ``metrics`` (the first one picks the
+    best checkpoint); ``use_ema``: validate the EMA weights when there are any."""
+
+    dataset: str = "celeba1000"
+    root: str | None = None
+    start: int = 0
+    limit: int | None = 100
+    every: int = 1000
+    protocol: str = "facesr"
+    metrics: tuple[str, ...] = ("psnr", "ssim")
+    batch_size: int = 16
+    use_ema: bool = True
+    enabled: bool = True
+
+
+@dataclass
+class DataConfig:
+    train: TrainDataConfig = field(default_factory=TrainDataConfig)
+    val: ValConfig = field(default_factory=ValConfig)
+
+
+@dataclass
+class TrainConfig:
+    """The loop: ``iterations``; ``log_every``; ``checkpoint_every`` (and on Ctrl-C/SIGTERM);
+    ``keep_checkpoints`` numbered files besides ``last.pt``/``best.pt``; ``amp`` (CUDA only);
+    ``deterministic`` (torch deterministic algorithms); ``threads`` (CPU threads, 0: torch's
+    default); ``device``: auto, cpu, cuda; ``on_nan``: ``stop`` or ``rollback`` (reload the last
+    checkpoint and scale learning rates by ``rollback_lr_factor``, at most ``max_rollbacks``)."""
+
+    iterations: int = 1000
+    log_every: int = 10
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    amp: bool = False
+    deterministic: bool = False
+    threads: int = 0
+    device: str = "auto"
+    on_nan: str = "stop"
+    max_rollbacks: int = 3
+    rollback_lr_factor: float = 0.5
+    progress: bool = True
+    tensorboard: bool = True
+
+
+@dataclass
+class Config:
+    """A training run: ``generator`` and optional other ``nets``, the ``losses`` (weighted terms,
+    :class:`facesr.losses.WeightedLoss`), ``data``, ``train`` loop settings, ``output`` folder."""
+
+    name: str = "run"
+    output: str = "runs/run"
+    scale: int = 8
+    seed: int = 0
+    generator: NetConfig = field(default_factory=NetConfig)
+    nets: dict[str, NetConfig] = field(default_factory=dict)
+    losses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+_ROLES = ("generator", "critic", "joint", "frozen")
+
+
+# -- dict -> dataclass ---------------------------------------------------------------------------
+def _unknown(key: str, known: list[str], where: str) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return ConfigError(f"unknown config key {where + key!r}{hint} (known here: {', '.join(known)})")
+
+
+def _convert(value: Any, tp: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return _convert(value, a, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"{where}: bad value {value!r}")
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where.rstrip('.')}: expected a mapping, got {value!r}")
+        _, vt = typing.get_args(tp)
+        return {str(k): _convert(v, vt, f"{where}{k}.") for k, v in value.items()}
+    if origin is tuple:
+        if isinstance(value, (str, int, float)):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where.rstrip('.')}: expected a list, got {value!r}")
+        args = typing.get_args(tp)
+        item_t = args[0]
+        if len(args) == 2 and args[1] is not Ellipsis:
+            if len(value) != 2:
+                raise ConfigError(f"{where.rstrip('.')}: expected 2 values, got {value!r}")
+            return tuple(_convert(v, a, where) for v, a in zip(value, args))
+        return tuple(_convert(v, item_t, where) for v in value)
+    name = where.rstrip(".")
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{name}: expected true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ConfigError(f"{name}: expected an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)  # YAML 1.1 reads 1e-4 as a string
+            except ValueError:
+                pass
+        raise ConfigError(f"{name}: expected a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise ConfigError(f"{name}: expected a string, got {value!r}")
+    return value
+
+
+def from_dict(cls: type, data: Any, where: str = "") -> Any:
+    """Build dataclass ``cls`` from a mapping, checking keys and types (``where``: key prefix)."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where.rstrip('.') or 'config'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in data.items():
+        if key not in names:
+            raise _unknown(str(key), names, where)
+        kwargs[key] = _convert(value, hints[key], f"{where}{key}.")
+    return cls(**kwargs)
+
+
+def to_dict(cfg: Any) -> Any:
+    """A dataclass config as plain YAML-able data (tuples as lists)."""
+    if dataclasses.is_dataclass(cfg):
+        return {f.name: to_dict(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+    if isinstance(cfg, dict):
+        return {k: to_dict(v) for k, v in cfg.items()}
+    if isinstance(cfg, (list, tuple)):
+        return [to_dict(v) for v in cfg]
+    return cfg
+
+
+# -- overrides and loading -----------------------------------------------------------------------
+def apply_override(data: dict[str, Any], item: str) -> None:
+    """Apply ``a.b.c=value`` to nested ``data`` in place (``value`` parsed as YAML)."""
+    import yaml
+
+    if "=" not in item:
+        raise ConfigError(f"override {item!r} is not key=value (e.g. train.iterations=100)")
+    key, raw = item.split("=", 1)
+    parts = [p for p in key.strip().split(".") if p]
+    if not parts:
+        raise ConfigError(f"override {item!r} has an empty key")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override {item!r}: value is not valid YAML ({exc.__class__.__name__})") from None
+    node = data
+    for p in parts[:-1]:
+        nxt = node.get(p)
+        if nxt is None:
+            nxt = node[p] = {}
+        if not isinstance(nxt, dict):
+            raise ConfigError(f"override {item!r}: {p!r} is not a mapping")
+        node = nxt
+    node[parts[-1]] = value
+
+
+def validate(cfg: Config) -> Config:
+    """Cross-field checks that types alone cannot express."""
+    if cfg.scale < 1:
+        raise ConfigError(f"scale must be positive, got {cfg.scale}")
+    if not cfg.generator.model:
+        raise ConfigError("generator.model is required (a zoo name, e.g. rcan)")
+    if cfg.generator.role != "generator":
+        raise ConfigError("generator.role must be 'generator'")
+    for name, net in cfg.nets.items():
+        if net.role not in _ROLES[1:]:
+            raise ConfigError(f"nets.{name}.role must be one of {', '.join(_ROLES[1:])}, got {net.role!r}")
+        if not net.model:
+            raise ConfigError(f"nets.{name}.model is required")
+        if net.role == "critic" and (net.loss is None or net.loss not in cfg.losses):
+            raise ConfigError(f"nets.{name}.loss must name the adversarial term in 'losses' "
+                              f"(have: {', '.join(cfg.losses) or 'none'})")
+        if net.role == "joint" and not net.output:
+            raise ConfigError(f"nets.{name}.output must name the context key its output feeds (e.g. prior_pred)")
+    for net in [cfg.generator, *cfg.nets.values()]:
+        if net.every < 1:
+            raise ConfigError(f"every must be >= 1, got {net.every}")
+        if not 0.0 <= net.ema < 1.0:
+            raise ConfigError(f"ema must be in [0, 1), got {net.ema}")
+    if not cfg.losses:
+        raise ConfigError("losses: at least one loss term is needed (e.g. {pixel: {type: l1}})")
+    t = cfg.train
+    if t.iterations < 1:
+        raise ConfigError(f"train.iterations must be >= 1, got {t.iterations}")
+    if t.on_nan not in ("stop", "rollback"):
+        raise ConfigError(f"train.on_nan must be stop or rollback, got {t.on_nan!r}")
+    if t.device not in ("auto", "cpu", "cuda") and not t.device.startswith("cuda:"):
+        raise ConfigError(f"train.device must be auto, cpu or cuda, got {t.device!r}")
+    if cfg.data.train.batch_size < 1:
+        raise ConfigError("data.train.batch_size must be >= 1")
+    return cfg
+
+
+def config_from_dict(data: dict[str, Any], overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    import copy
+
+    data = copy.deepcopy(data)
+    for item in overrides:
+        apply_override(data, item)
+    return validate(from_dict(Config, data))
+
+
+def load_config(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read a YAML config, apply ``key=value`` overrides and validate it."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: config file not found")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{p}:{where} invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: a config is a YAML mapping")
+    try:
+        return config_from_dict(data, overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+
+
+def dump_config(cfg: Config) -> str:
+    import yaml
+
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False)

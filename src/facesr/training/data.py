@@ -1,0 +1,100 @@
+"""Training and validation data for the engine: a slice of a registered dataset as LR/HR pairs,
+and a sampler whose order depends only on (seed, epoch) and which can start mid-epoch (resume)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, DistributedSampler
+
+from ..errors import InputError
+from .config import TrainDataConfig, ValConfig
+
+
+class SliceDataset(Dataset):
+    """Items ``[start, stop)`` of ``base``; ``set_epoch`` passes through."""
+
+    def __init__(self, base: Any, start: int, stop: int) -> None:
+        if not 0 <= start < stop <= len(base):
+            raise InputError(f"data slice [{start}, {stop}) is outside the dataset's {len(base)} images")
+        self.base, self.start, self.stop = base, start, stop
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __getitem__(self, index: int) -> Any:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.base[self.start + index]
+
+    def set_epoch(self, epoch: int) -> None:
+        if hasattr(self.base, "set_epoch"):
+            self.base.set_epoch(epoch)
+
+
+def _slice(n: int, start: int, limit: int | None) -> tuple[int, int]:
+    stop = n if limit is None else min(n, start + limit)
+    return start, stop
+
+
+def build_train_set(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
+    """Paired faces of ``cfg.dataset`` (:class:`facesr.data.paired.PairedFaceDataset`)."""
+    from ..data import open_dataset
+    from ..data.paired import PairedFaceDataset
+    from ..errors import FacesrError
+
+    try:
+        reader = open_dataset(cfg.dataset, cfg.root)
+    except FacesrError as exc:
+        raise type(exc)(f"data.train: {exc}") from None
+    pairs = PairedFaceDataset(reader, scale=scale, size=cfg.size, degradation=cfg.degradation,
+                              kernel=cfg.kernel, priors=cfg.priors, flip=cfg.flip, seed=seed)
+    start, stop = _slice(len(pairs), cfg.start, cfg.limit)
+    return SliceDataset(pairs, start, stop)
+
+
+class ResumableSampler(DistributedSampler):
+    """``DistributedSampler`` (shuffled by seed + epoch, padded/dropped to equal shares) that skips
+    the first ``skip`` indices of its share: the data position of a resumed run."""
+
+    def __init__(self, dataset: Dataset, num_replicas: int, rank: int, seed: int) -> None:
+        super().__init__(dataset, num_replicas=num_replicas, rank=rank, shuffle=True, seed=seed, drop_last=True)
+        self.skip = 0
+
+    def set_position(self, epoch: int, skip: int) -> None:
+        self.set_epoch(epoch)
+        self.skip = skip
+
+    def __iter__(self) -> Iterator[int]:
+        it = super().__iter__()
+        for _ in range(self.skip):
+            next(it)
+        yield from it
+
+    def __len__(self) -> int:
+        return self.num_samples - self.skip
+
+
+def load_val_faces(cfg: ValConfig, size: int) -> tuple[list[str], np.ndarray]:
+    """Names and ``uint8 N x size x size x 3`` HR faces of the validation slice."""
+    from ..data import open_dataset
+    from ..data.source import ReaderSource
+    from ..errors import FacesrError
+
+    try:
+        reader = open_dataset(cfg.dataset, cfg.root)
+    except FacesrError as exc:
+        raise type(exc)(f"data.val: {exc}") from None
+    source = ReaderSource(reader, size=size, read_lr=False)
+    start, stop = _slice(len(source), cfg.start, cfg.limit)
+    if start >= stop:
+        raise InputError(f"validation slice [{cfg.start}, {cfg.start}+{cfg.limit}) of {cfg.dataset} is empty")
+    samples = [source.sample(i) for i in range(start, stop)]
+    return [s.key for s in samples], np.stack([s.hr for s in samples])
+
+
+def collate_to(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    return {k: (v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}

@@ -1,0 +1,540 @@
+"""The training engine: one loop for every recipe of the zoo.
+
+A run has a generator and optional other networks (critics trained by their adversarial loss,
+joint networks trained by the generator's loss, frozen helpers), each with its optimiser,
+scheduler, update ratio and optional EMA; the generator's loss is the weighted sum of the config's
+``losses`` (:class:`facesr.losses.WeightedLoss`) evaluated on a context of batch tensors, the SR
+output and lazily computed network outputs (``d_fake``, ``d_real``, ``<net>_fake``, joint outputs).
+
+Iterations count from 1; a checkpoint at iteration ``k`` holds the state after ``k`` updates and
+the data position follows from ``k``, so a resumed run continues exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import ConfigError, FacesrError
+from . import checkpoint as ckpt
+from .config import Config, NetConfig, dump_config
+from .distributed import DistInfo, all_reduce_mean, all_reduce_sum, barrier, gather_objects, setup, teardown
+from .ema import ModelEMA
+from .logs import CSVLog, Progress, TensorBoard
+from .optim import build_optimizer, build_scheduler
+
+
+class TrainingError(FacesrError):
+    """Training cannot go on (a non-finite loss with rollback off or exhausted, ...)."""
+
+
+class _NonFinite(Exception):
+    def __init__(self, iteration: int, what: str) -> None:
+        super().__init__(what)
+        self.iteration, self.what = iteration, what
+
+
+@dataclass
+class TrainResult:
+    iteration: int
+    interrupted: bool = False
+    signal: int | None = None
+    best: dict[str, Any] = field(default_factory=dict)
+    last_val: dict[str, float] = field(default_factory=dict)
+    baseline: dict[str, float] = field(default_factory=dict)
+    output: Path = Path(".")
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"train.device is {name!r} but CUDA is not available")
+    return torch.device(name)
+
+
+def _scheduler_state(s: torch.optim.lr_scheduler.LambdaLR) -> dict[str, Any]:
+    """Scheduler state without its factor function (rebuilt from the config on resume)."""
+    return {k: v for k, v in s.state_dict().items() if k != "lr_lambdas"}
+
+
+class Trainer:
+    """Builds everything a :class:`~facesr.training.config.Config` describes and runs it.
+
+    ``resume``: ``True`` (the run folder's ``last.pt``, or a fresh start if there is none), a
+    checkpoint path, or ``None``. ``train_set``: a dataset of ``{"lr", "hr", ...}`` dicts to use
+    instead of ``data.train`` (benchmarks, tests); ``val_faces``: ``uint8 N x H x W x 3`` HR faces
+    instead of ``data.val``.
+    """
+
+    def __init__(self, cfg: Config, *, resume: bool | str | os.PathLike[str] | None = None,
+                 train_set: Any = None, val_faces: np.ndarray | None = None) -> None:
+        from ..models import create, create_part, model_info
+
+        self.cfg = cfg
+        t = cfg.train
+        if t.deterministic:
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True)
+            torch.backends.cudnn.benchmark = False
+        if t.threads > 0:
+            torch.set_num_threads(t.threads)
+        self.device = _device(t.device)
+        self.dist: DistInfo = setup(self.device.type)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.dist.local_rank)
+        self.amp = bool(t.amp and self.device.type == "cuda")
+        self.out = Path(cfg.output)
+        self.ckpt_dir = self.out / "checkpoints"
+        self._check_run_folder(resume)
+
+        # networks ------------------------------------------------------------------------------
+        g = cfg.generator
+        self.info = model_info(g.model)
+        self.input_mode = self.info["input"]
+        self.model_desc = {"name": self.info["name"], "scale": cfg.scale, "options": dict(g.options)}
+        self.net_cfg: dict[str, NetConfig] = {"generator": g, **cfg.nets}
+        self.nets: dict[str, nn.Module] = {}
+        for name, nc in self.net_cfg.items():
+            seed = cfg.seed + 1000 * len(self.nets)
+            if nc.part:
+                net = create_part(nc.model, nc.part, cfg.scale, seed=seed, **nc.options)
+            else:
+                net = create(nc.model, cfg.scale, seed=seed, **nc.options)
+            net = net.to(self.device)
+            if nc.role == "frozen":
+                net.requires_grad_(False).eval()
+            self.nets[name] = net
+        self._seed_rngs()
+        self.ema = {n: ModelEMA(net, nc.ema) for n, nc in self.net_cfg.items() if nc.ema > 0 and nc.role != "frozen"}
+        self.trained = [n for n, nc in self.net_cfg.items() if nc.role != "frozen"]
+        self.wrapped: dict[str, nn.Module] = dict(self.nets)
+        if self.dist.enabled:
+            for n in self.trained:
+                ids = [self.device.index] if self.device.type == "cuda" else None
+                self.wrapped[n] = nn.parallel.DistributedDataParallel(self.nets[n], device_ids=ids)
+
+        # losses, optimisers ----------------------------------------------------------------------
+        from ..losses import WeightedLoss
+
+        self.loss = WeightedLoss(cfg.losses).to(self.device)
+        self.optimizers = {n: build_optimizer(self.nets[n].parameters(), self.net_cfg[n].optimizer)
+                           for n in self.trained}
+        self.schedulers = {n: build_scheduler(o, self.net_cfg[n].scheduler, t.iterations)
+                           for n, o in self.optimizers.items()}
+        self.scalers = {n: torch.amp.GradScaler("cuda", enabled=self.amp) for n in self.trained}
+        self.critics = [n for n in self.trained if self.net_cfg[n].role == "critic"]
+        self.joint = [n for n in self.trained if self.net_cfg[n].role == "joint"]
+        for n in self.critics:
+            self.loss.term(self.net_cfg[n].loss)  # exists (validated), fail early otherwise
+
+        # data ------------------------------------------------------------------------------------
+        from torch.utils.data import DataLoader
+
+        from .data import ResumableSampler, build_train_set
+
+        d = cfg.data.train
+        self.train_set = train_set if train_set is not None else build_train_set(d, cfg.scale, cfg.seed)
+        self.sampler = ResumableSampler(self.train_set, self.dist.world_size, self.dist.rank, cfg.seed)
+        self.batch_size = d.batch_size
+        self.iters_per_epoch = self.sampler.num_samples // d.batch_size
+        if self.iters_per_epoch < 1:
+            raise ConfigError(f"data.train: {len(self.train_set)} images cannot fill one batch of {d.batch_size} "
+                              f"per process ({self.dist.world_size} processes)")
+        self.loader = DataLoader(self.train_set, batch_size=d.batch_size, sampler=self.sampler,
+                                 num_workers=d.num_workers, drop_last=True,
+                                 pin_memory=self.device.type == "cuda")
+        self.validator = None
+        v = cfg.data.val
+        if v.enabled:
+            from .data import load_val_faces
+            from .validation import Validator
+
+            hr = val_faces if val_faces is not None else load_val_faces(v, cfg.data.train.size)[1]
+            self.validator = Validator(hr, scale=cfg.scale, protocol=v.protocol, metrics=v.metrics,
+                                       input_mode=self.input_mode, kernel=d.kernel, batch_size=v.batch_size,
+                                       dist=self.dist, device=self.device)
+
+        # state and logs --------------------------------------------------------------------------
+        self.iteration = 0
+        self.best: dict[str, Any] = {}
+        self.rollbacks = 0
+        self._stop: int | None = None
+        self.train_log = self.val_log = None
+        self.tb = None
+        if self.dist.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            from ..io import atomic_write
+
+            with atomic_write(self.out / "config.yaml") as tmp:
+                tmp.write_text(dump_config(cfg), encoding="utf-8")
+            self.train_log = CSVLog(self.out / "train_log.csv")
+            self.val_log = CSVLog(self.out / "val_log.csv")
+            self.tb = TensorBoard(self.out / "tensorboard", t.tensorboard)
+        if resume:
+            path = self.ckpt_dir / "last.pt" if resume is True else Path(resume)
+            if path.is_file() or resume is not True:
+                self.restore(path)
+            elif self.dist.is_main:
+                print(f"facesr: no checkpoint in {self.ckpt_dir}; starting a new run", file=sys.stderr)
+
+    # -- setup helpers ----------------------------------------------------------------------------
+    def _check_run_folder(self, resume: Any) -> None:
+        if not resume and (self.ckpt_dir / "last.pt").exists():
+            raise ConfigError(f"{self.out} already holds a run (checkpoints/last.pt): pass --resume to continue "
+                              "it, or set output= to a new folder")
+
+    def _seed_rngs(self) -> None:
+        s = self.cfg.seed + self.dist.rank
+        torch.manual_seed(s)
+        np.random.seed(s % 2**32)
+        random.seed(s)
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """The full training state (collective under torchrun: gathers every rank's RNG state)."""
+        rng = gather_objects(ckpt.rng_state(), self.dist)
+        return {
+            "format": ckpt.FORMAT,
+            "iteration": self.iteration,
+            "config": dump_config(self.cfg),
+            "model": self.model_desc,
+            "nets": {n: net.state_dict() for n, net in self.nets.items()},
+            "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
+            "schedulers": {n: _scheduler_state(s) for n, s in self.schedulers.items()},
+            "scalers": {n: s.state_dict() for n, s in self.scalers.items()},
+            "ema": {n: e.state_dict() for n, e in self.ema.items()},
+            "rng": rng,
+            "data": {"batch_size": self.batch_size, "world_size": self.dist.world_size,
+                     "iters_per_epoch": self.iters_per_epoch},
+            "best": dict(self.best),
+            "rollbacks": self.rollbacks,
+        }
+
+    def save(self, best: bool = False) -> Path | None:
+        """Checkpoint the current iteration (numbered file + ``last.pt``; ``best.pt`` if ``best``)."""
+        state = self.state()
+        if not self.dist.is_main:
+            return None
+        path = ckpt.save_checkpoint(self.ckpt_dir / f"iter_{self.iteration:07d}.pt", state)
+        ckpt.link_as(path, self.ckpt_dir / "last.pt")
+        if best:
+            ckpt.link_as(path, self.ckpt_dir / "best.pt")
+        ckpt.prune(self.ckpt_dir, self.cfg.train.keep_checkpoints)
+        return path
+
+    def restore(self, path: str | os.PathLike[str]) -> None:
+        """Load a checkpoint: weights, optimisers, schedulers, scalers, EMA, RNG states, position."""
+        state = ckpt.load_checkpoint(path)
+        ckpt.check_same_model(state, self.model_desc, path)
+        missing = [n for n in self.nets if n not in state["nets"]]
+        if missing:
+            raise ckpt.CheckpointError(f"{path}: checkpoint has no weights for net(s) {', '.join(missing)}")
+        for n, net in self.nets.items():
+            ckpt.load_state_checked(net, state["nets"][n], n, path)
+        try:
+            for n, o in self.optimizers.items():
+                o.load_state_dict(state["optimizers"][n])
+            for n, s in self.schedulers.items():
+                s.load_state_dict({**state["schedulers"][n], "lr_lambdas": [None] * len(s.lr_lambdas)})
+            for n, s in self.scalers.items():
+                if n in state["scalers"]:
+                    s.load_state_dict(state["scalers"][n])
+            for n, e in self.ema.items():
+                e.load_state_dict(state["ema"][n])
+        except (KeyError, ValueError, RuntimeError) as exc:
+            raise ckpt.CheckpointError(f"{path}: optimiser/scheduler/EMA state does not fit this config "
+                                       f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+        rng = state["rng"]
+        if len(rng) != self.dist.world_size and self.dist.is_main:
+            print(f"facesr: checkpoint written by {len(rng)} process(es), resuming with {self.dist.world_size}: "
+                  "random draws will differ from an uninterrupted run", file=sys.stderr)
+        ckpt.set_rng_state(rng[self.dist.rank] if self.dist.rank < len(rng) else rng[0])
+        data = state.get("data", {})
+        if data.get("batch_size") not in (None, self.batch_size) and self.dist.is_main:
+            print(f"facesr: checkpoint used batch size {data['batch_size']}, now {self.batch_size}: "
+                  "the data position is approximate", file=sys.stderr)
+        self.iteration = int(state["iteration"])
+        self.best = dict(state.get("best", {}))
+        self.rollbacks = int(state.get("rollbacks", 0))
+        if self.train_log is not None:
+            self.train_log.truncate(self.iteration)
+            self.val_log.truncate(self.iteration)
+
+    # -- one iteration ----------------------------------------------------------------------------
+    def _autocast(self):
+        return torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
+
+    def _critic_input(self, name: str, image: torch.Tensor, lr_up: Any) -> torch.Tensor:
+        if self.net_cfg[name].condition == "lr":
+            return torch.cat([lr_up(), image], dim=1)
+        return image
+
+    def _step_net(self, name: str) -> None:
+        opt, scaler = self.optimizers[name], self.scalers[name]
+        nc = self.net_cfg[name]
+        if nc.clip_grad > 0:
+            scaler.unscale_(opt)
+            nn.utils.clip_grad_norm_(self.nets[name].parameters(), nc.clip_grad)
+        scaler.step(opt)
+        scaler.update()
+
+    def _due(self, name: str, it: int) -> bool:
+        return (it - 1) % self.net_cfg[name].every == 0
+
+    def step(self, batch: dict[str, Any], it: int) -> dict[str, torch.Tensor]:
+        """One iteration: generator update (if due), then each due critic. Returns loss values."""
+        from ..losses import Context
+        from ..losses.adversarial import SupervisedPixelGANLoss, gradient_penalty
+        from ..models import model_input
+        from .data import collate_to
+
+        batch = collate_to(batch, self.device)
+        lr, hr = batch["lr"], batch["hr"]
+        x = model_input(lr, self.input_mode, self.cfg.scale, kernel=self.cfg.data.train.kernel)
+        g_due = self._due("generator", it)
+        up: dict[str, torch.Tensor] = {}
+
+        def lr_up() -> torch.Tensor:
+            if "v" not in up:
+                up["v"] = x if self.input_mode == "upsampled" else model_input(
+                    lr, "upsampled", self.cfg.scale, kernel=self.cfg.data.train.kernel)
+            return up["v"]
+
+        with self._autocast(), (nullcontext() if g_due else torch.no_grad()):
+            sr = self.wrapped["generator"](x)
+        producers: dict[str, Any] = {}
+        for n in self.critics:
+            raw = self.nets[n]
+            for suffix, img in (("fake", lambda: sr), ("real", lambda: hr)):
+                def produce(raw=raw, n=n, img=img):
+                    return raw(self._critic_input(n, img(), lr_up))
+                producers[f"{n}_{suffix}"] = produce
+                if n == "discriminator":
+                    producers[f"d_{suffix}"] = produce
+        for n in self.joint + [k for k, c in self.net_cfg.items() if c.role == "frozen"]:
+            nc = self.net_cfg[n]
+            if nc.output:
+                producers[nc.output] = lambda n=n, nc=nc: self.wrapped[n](ctx[nc.input])
+        ctx = Context({**batch, "input": x, "sr": sr}, producers)
+        values: dict[str, torch.Tensor] = {}
+        if g_due:
+            for n in self.critics:
+                self.nets[n].requires_grad_(False)
+            with self._autocast():
+                total, parts = self.loss(ctx)
+            for n in self.critics:
+                self.nets[n].requires_grad_(True)
+            values.update(parts)
+            values["loss"] = total.detach()
+            if not torch.isfinite(total):
+                bad = [k for k, v in parts.items() if not torch.isfinite(v)] or ["total"]
+                raise _NonFinite(it, f"generator loss term(s) {', '.join(bad)}")
+            names = ["generator", *self.joint]
+            for n in names:
+                self.optimizers[n].zero_grad(set_to_none=True)
+            self.scalers["generator"].scale(total).backward()
+            for n in names:
+                self._step_net(n)
+        for n in self.critics:
+            if not self._due(n, it):
+                continue
+            nc, net = self.net_cfg[n], self.wrapped[n]
+            term = self.loss.term(nc.loss).module
+            fake_img = sr.detach()
+            with self._autocast():
+                d_real = net(self._critic_input(n, hr, lr_up))
+                d_fake = net(self._critic_input(n, fake_img, lr_up))
+                if isinstance(term, SupervisedPixelGANLoss):
+                    d_loss = term.discriminator(d_real, d_fake, hr, fake_img)
+                elif hasattr(term, "discriminator"):
+                    d_loss = term.discriminator(d_real, d_fake)
+                else:
+                    raise ConfigError(f"nets.{n}.loss names term {nc.loss!r}, which has no discriminator loss")
+            if nc.gp_weight > 0:
+                d_loss = d_loss + nc.gp_weight * gradient_penalty(
+                    lambda t, n=n, net=net: net(self._critic_input(n, t, lr_up)), hr, fake_img)
+            values[f"{n}_loss"] = d_loss.detach()
+            if not torch.isfinite(d_loss):
+                raise _NonFinite(it, f"{n} loss")
+            self.optimizers[n].zero_grad(set_to_none=True)
+            self.scalers[n].scale(d_loss).backward()
+            self._step_net(n)
+        for s in self.schedulers.values():
+            s.step()
+        for n, e in self.ema.items():
+            e.update(self.nets[n])
+        return values
+
+    # -- validation -------------------------------------------------------------------------------
+    def validate(self) -> dict[str, float]:
+        if self.validator is None:
+            return {}
+        use_ema = self.cfg.data.val.use_ema and "generator" in self.ema
+        net = self.ema["generator"].module if use_ema else self.nets["generator"]
+        return self.validator(net)
+
+    def _record_val(self, scores: dict[str, float]) -> bool:
+        """Log validation scores; True when the first metric improved on the best so far."""
+        key = self.cfg.data.val.metrics[0]
+        value = scores[key]
+        best = self.best.get("value")
+        better = best is None or (value > best if self.validator.higher_better else value < best)
+        if better:
+            self.best = {"metric": key, "value": value, "iteration": self.iteration}
+        if self.dist.is_main:
+            row = {"iteration": self.iteration, **scores,
+                   **{f"bicubic_{k}": v for k, v in self.validator.baseline.items()}}
+            self.val_log.append(row)
+            self.tb.scalars(scores, self.iteration, "val")
+        return better
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def _on_signal(self, signum, frame) -> None:  # noqa: ARG002
+        self._stop = signum
+
+    def _agree(self, flag: float) -> float:
+        """Max of ``flag`` over ranks (stop requests must be taken by every process)."""
+        if not self.dist.enabled:
+            return flag
+        t = all_reduce_sum(torch.tensor([flag], dtype=torch.float64), self.dist)
+        return float(t[0])
+
+    def fit(self) -> TrainResult:
+        """Train to ``train.iterations``; on SIGINT/SIGTERM checkpoint and return ``interrupted``."""
+        t = self.cfg.train
+        handlers = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                handlers[sig] = signal.signal(sig, self._on_signal)
+            except ValueError:  # not the main thread
+                pass
+        progress = Progress(t.iterations, self.iteration, t.progress and self.dist.is_main, self.cfg.name)
+        for net in self.nets.values():
+            net.train()
+        for n, nc in self.net_cfg.items():
+            if nc.role == "frozen":
+                self.nets[n].eval()
+        result = TrainResult(self.iteration, output=self.out)
+        if self.validator is not None:
+            result.baseline = dict(self.validator.baseline)
+        sums: dict[str, torch.Tensor] = {}
+        count, t0 = 0, time.perf_counter()
+        last_saved = self.iteration
+        try:
+            while self.iteration < t.iterations and self._stop is None:
+                epoch, offset = divmod(self.iteration, self.iters_per_epoch)
+                self.sampler.set_position(epoch, offset * self.batch_size)
+                if hasattr(self.train_set, "set_epoch"):
+                    self.train_set.set_epoch(epoch)
+                rolled_back = False
+                for batch in self.loader:
+                    it = self.iteration + 1
+                    bad: _NonFinite | None = None
+                    try:
+                        values = self.step(batch, it)
+                    except _NonFinite as exc:
+                        values, bad = {}, exc
+                    nan = 1.0 if bad is not None else 0.0
+                    stop = 1.0 if self._stop is not None else 0.0
+                    if self.dist.enabled:
+                        flags = all_reduce_sum(torch.tensor([nan, stop], dtype=torch.float64), self.dist)
+                        nan, stop = float(flags[0]), float(flags[1])
+                    if nan:
+                        self._handle_nonfinite(bad or _NonFinite(it, "a loss on another process"))
+                        rolled_back = True
+                        sums, count = {}, 0
+                        last_saved = self.iteration
+                        break
+                    self.iteration = it
+                    for k, v in values.items():
+                        sums[k] = sums.get(k, torch.zeros((), dtype=torch.float64)) + v.detach().double().cpu()
+                    count += 1
+                    if it % t.log_every == 0 or it == t.iterations:
+                        self._log(sums, count, time.perf_counter() - t0, progress)
+                        sums, count, t0 = {}, 0, time.perf_counter()
+                    progress.update(1, float(values["loss"]) if "loss" in values else None)
+                    v = self.cfg.data.val
+                    val_due = self.validator is not None and ((v.every > 0 and it % v.every == 0)
+                                                               or it == t.iterations)
+                    improved = False
+                    if val_due:
+                        scores = self.validate()
+                        result.last_val = scores
+                        improved = self._record_val(scores)
+                        if self.dist.is_main:
+                            progress.write(f"[{it}] " + ", ".join(
+                                f"{k} {s:.4f} (bicubic {self.validator.baseline[k]:.4f})" for k, s in scores.items()))
+                    if (t.checkpoint_every > 0 and it % t.checkpoint_every == 0) or it == t.iterations or \
+                            improved or stop:
+                        self.save(best=improved)
+                        last_saved = it
+                    if stop:
+                        self._stop = self._stop or signal.SIGTERM
+                        break
+                    if it >= t.iterations:
+                        break
+                if rolled_back:
+                    continue
+            if self._stop is not None and last_saved != self.iteration:
+                self.save()
+        finally:
+            progress.close()
+            for sig, h in handlers.items():
+                signal.signal(sig, h)
+            if self.tb is not None:
+                self.tb.close()
+        barrier(self.dist)
+        result.iteration = self.iteration
+        result.interrupted = self._stop is not None and self.iteration < t.iterations
+        result.signal = self._stop
+        result.best = dict(self.best)
+        return result
+
+    def _log(self, sums: dict[str, torch.Tensor], count: int, seconds: float, progress: Progress) -> None:
+        keys = sorted(sums)
+        vec = torch.stack([sums[k] / count for k in keys]) if keys else torch.zeros(0, dtype=torch.float64)
+        vec = all_reduce_mean(vec, self.dist)
+        if not self.dist.is_main:
+            return
+        row: dict[str, Any] = {"iteration": self.iteration, "epoch": self.iteration // self.iters_per_epoch,
+                               "lr": self.optimizers["generator"].param_groups[0]["lr"]}
+        row.update({k: float(v) for k, v in zip(keys, vec)})
+        row["sec_per_it"] = seconds / max(count, 1)
+        self.train_log.append(row)
+        self.tb.scalars({k: float(v) for k, v in zip(keys, vec)}, self.iteration, "train")
+
+    def _handle_nonfinite(self, exc: _NonFinite) -> None:
+        t = self.cfg.train
+        last = self.ckpt_dir / "last.pt"
+        if t.on_nan == "stop" or self.rollbacks >= t.max_rollbacks or not last.is_file():
+            why = ("rollback disabled (train.on_nan=stop)" if t.on_nan == "stop" else
+                   f"{self.rollbacks} rollbacks already" if self.rollbacks >= t.max_rollbacks else
+                   "no checkpoint to roll back to")
+            raise TrainingError(f"non-finite {exc.what} at iteration {exc.iteration}; stopped ({why}). "
+                                "Lower the learning rate, enable clip_grad, or set train.on_nan=rollback")
+        rollbacks = self.rollbacks + 1
+        barrier(self.dist)
+        self.restore(last)
+        self.rollbacks = rollbacks
+        for n, s in self.schedulers.items():
+            s.base_lrs = [b * t.rollback_lr_factor for b in s.base_lrs]
+            for g, b in zip(self.optimizers[n].param_groups, s.base_lrs):
+                g["lr"] = b * s.lr_lambdas[0](s.last_epoch)
+        if self.dist.is_main:
+            print(f"facesr: non-finite {exc.what} at iteration {exc.iteration}; rolled back to iteration "
+                  f"{self.iteration} with learning rates x{t.rollback_lr_factor}", file=sys.stderr)
+
+    def close(self) -> None:
+        teardown(self.dist)
