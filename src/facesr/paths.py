@@ -15,15 +15,20 @@ CACHE_ENV = "FACESR_CACHE"
 def data_root(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The root of the face datasets: ``explicit``, else ``$FACESR_DATA``, else ``../shared/data``.
 
-    The fallback is resolved relative to the current working directory (the project root when
-    tests run). The folder is not required to exist; callers check the sub-folder they need.
+    The fallback is tried relative to the current working directory, then relative to the source
+    checkout facesr runs from (an editable install). The folder is not required to exist; callers
+    check the sub-folder they need.
     """
     if explicit is not None:
         return Path(explicit).expanduser()
     env = os.environ.get(DATA_ENV)
     if env:
         return Path(env).expanduser()
-    return (Path.cwd() / ".." / "shared" / "data").resolve()
+    candidates = [Path.cwd() / ".." / "shared" / "data", Path(__file__).resolve().parents[2] / ".." / "shared" / "data"]
+    for c in candidates:
+        if c.is_dir():
+            return c.resolve()
+    return candidates[0].resolve()
 
 
 def dataset_dir(name: str, root: str | os.PathLike[str] | None = None) -> Path:
