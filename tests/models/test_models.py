@@ -1,7 +1,7 @@
 """Behaviour of every registered network: shapes, gradients, tracing, seeding, input errors.
 
 Output shapes are checked on the full-size networks on the meta device at every supported scale.
-Gradient, trace and seed checks use reduced widths/depths for the large networks (SMALL below;
+Gradient, export and seed checks use reduced widths/depths for the large networks (SMALL below;
 same code paths, fewer blocks); SRCNN, VDSR and URDGN run forward/backward at full size on small
 images (test_full_size_forward_backward).
 """
@@ -83,17 +83,17 @@ def test_gradients_reach_every_parameter(name):
     assert not missing
 
 
-@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
 @pytest.mark.parametrize("name", NAMES)
-def test_trace_matches_eager(name):
+def test_export_matches_eager(name):
+    """torch.export captures the whole network (eval mode); the exported graph runs new inputs."""
     scale = 8
     model = create(name, scale=scale, seed=0, **SMALL[name]).eval()
     side = 16 if name == "nlsn" else LR_SIDE[scale]
     x1 = net_input(name, scale, lr_batch(scale, 1, 1, side))
     x2 = net_input(name, scale, lr_batch(scale, 1, 2, side))
+    exported = torch.export.export(model, (x1,))
     with torch.no_grad():
-        traced = torch.jit.trace(model, x1, check_trace=False)
-        torch.testing.assert_close(traced(x2), model(x2), rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(exported.module()(x2), model(x2), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", NAMES)
