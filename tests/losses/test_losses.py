@@ -258,3 +258,15 @@ def test_perceptual_and_style_on_backbone_features():
     style = StyleLoss("vgg16", layers=("relu1_2",), pretrained=False)
     g_s, g_h = gram_matrix(style.extractor(sr)["relu1_2"]), gram_matrix(style.extractor(hr)["relu1_2"])
     assert style(sr, hr).item() == pytest.approx((g_s - g_h).abs().mean().item(), rel=1e-5)
+
+
+def test_wavelet_loss_level1_by_hand():
+    from facesr.losses import WaveletLoss
+
+    hr = torch.zeros(1, 3, 2, 2)
+    hr[0, :, 0, 0] = 1.0  # Haar level 1 of [[1,0],[0,0]]: every band = 1/2 (orthonormal)
+    sr = torch.zeros(1, 3, 2, 2)
+    loss = WaveletLoss(scale=2, w_low=0.1, w_high=1.0, w_texture=2.0, alpha=1.0)
+    # LL diff 0.5 -> MSE 0.25; high bands diff 0.5 -> MSE 0.25; texture relu(0.25 - 0) = 0.25
+    assert loss(sr, hr).item() == pytest.approx(0.1 * 0.25 + 0.25 + 2.0 * 0.25)
+    assert loss(hr, hr).item() == pytest.approx(0.0, abs=1e-7)  # alpha 1, margin 0: texture 0 at equality

@@ -24,6 +24,8 @@ _add("huber", "pixel:HuberLoss", eq="§2.2.2", inputs=_IMG, kind="pixel",
      description="Huber loss, delta in [0,1] units")
 _add("charbonnier", "pixel:CharbonnierLoss", eq="§2.2.2", inputs=_IMG, kind="pixel",
      description="Charbonnier penalty sqrt(d^2 + eps^2)")
+_add("wavelet", "wavelet:WaveletLoss", eq="§4.1", inputs=_IMG, kind="pixel",
+     description="WaSRNet wavelet-packet MSE (low/high bands) + texture loss")
 _add("ssim", "ssim:SSIMLoss", eq="9", inputs=_IMG, kind="pixel", description="(1 - SSIM) / 2")
 _add("ms_ssim", "ssim:MSSSIMLoss", aliases=("msssim",), eq="9", inputs=_IMG, kind="pixel",
      description="(1 - MS-SSIM) / 2")
