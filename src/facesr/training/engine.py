@@ -404,13 +404,6 @@ class Trainer:
     def _on_signal(self, signum, frame) -> None:  # noqa: ARG002
         self._stop = signum
 
-    def _agree(self, flag: float) -> float:
-        """Max of ``flag`` over ranks (stop requests must be taken by every process)."""
-        if not self.dist.enabled:
-            return flag
-        t = all_reduce_sum(torch.tensor([flag], dtype=torch.float64), self.dist)
-        return float(t[0])
-
     def fit(self) -> TrainResult:
         """Train to ``train.iterations``; on SIGINT/SIGTERM checkpoint and return ``interrupted``."""
         t = self.cfg.train
