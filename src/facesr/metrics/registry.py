@@ -53,6 +53,9 @@ METRICS.add("landmark_nme", "facesr.metrics.landmark_error:LandmarkNME", kind="f
             requires=_DLIB_PIP, description="dlib 68-point landmark error SR vs HR / inter-ocular distance")
 METRICS.add("landmark_failure", "facesr.metrics.landmark_error:LandmarkFailure", kind="fr",
             higher_better=False, requires=_DLIB_PIP, description="share of images with landmark NME > 0.08")
+METRICS.add("brisque", "facesr.metrics.brisque:BRISQUE", kind="nr", higher_better=False,
+            requires="pip install opencv-contrib-python-headless==5.0.0.93; apt-get install opencv-data",
+            description="BRISQUE via OpenCV contrib quality module, LIVE model (relative score, 0..100)")
 
 
 def create_metric(name: str, protocol: str | Protocol = DEFAULT_PROTOCOL, scale: float = 1,
