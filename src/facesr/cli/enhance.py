@@ -1,0 +1,123 @@
+"""``facesr enhance``: super-resolve face crops or every face in photos (files or folders)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "enhance",
+        help="super-resolve a face crop, or every face in a photo (detect, align, restore, paste back)",
+        description="IN is an image or a folder (walked recursively). Photos get every face restored and "
+        "pasted back over a bicubic-upscaled background; small images without a detectable face are "
+        "treated as aligned crops. Outputs are PNG (or OUT's suffix for a single file).",
+    )
+    p.add_argument("input", metavar="IN", help="image file or folder")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file or folder")
+    p.add_argument("--scale", type=int, default=4, help="upscaling factor of the whole image (default 4)")
+    p.add_argument("--model", default="bicubic",
+                   help="bicubic, or NAME:CHECKPOINT of a trained zoo network (see --model-scale)")
+    p.add_argument("--model-scale", type=int, default=None, help="scale the checkpoint was trained for")
+    p.add_argument("--detector", default="dlib-hog", help="face backend: dlib-hog, dlib-cnn, dlib-hog-cnn, mediapipe")
+    p.add_argument("--aligned", action="store_true", help="inputs are aligned face crops (no detection)")
+    p.add_argument("--compare", action="store_true", help="also write <name>_compare.png (bicubic | enhanced)")
+    p.add_argument("--faces-dir", metavar="D", help="also write every restored aligned face here")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _restorer(args):
+    from ..errors import InputError
+    from ..pipeline import BicubicRestorer, ModelRestorer
+
+    if args.model == "bicubic":
+        return BicubicRestorer()
+    name, _, ckpt = args.model.partition(":")
+    if not ckpt:
+        raise InputError(f"--model {args.model!r}: give bicubic or NAME:CHECKPOINT")
+    scale = args.model_scale or args.scale
+    return ModelRestorer({scale: (name, ckpt)}, name=name)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    import time
+    from pathlib import Path
+
+    import numpy as np
+
+    from ..errors import FacesrError, InputError
+    from ..io import IMAGE_SUFFIXES, read_image_info, write_image
+    from ..pipeline import Enhancer
+    from ..pipeline.enhance import background
+
+    src, dst = Path(args.input), Path(args.output)
+    if args.scale < 1 or args.scale > 16:
+        raise InputError(f"--scale must be 1..16, got {args.scale}")
+    if not src.exists():
+        raise InputError(f"{src}: no such file or folder")
+    if src.is_file():
+        files, root = [src], src.parent
+        single = not dst.is_dir()
+        if single and dst.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"):
+            raise InputError(f"{dst}: unsupported output format {dst.suffix!r} (use .png, .jpg, .tif, .webp)")
+    else:
+        files = [p for p in sorted(src.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+        if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in files):
+            raise InputError(f"{src}: no image files found ({', '.join(IMAGE_SUFFIXES)})")
+        root, single = src, False
+    enhancer = Enhancer(_restorer(args), detector=args.detector)
+    faces_dir = Path(args.faces_dir) if args.faces_dir else None
+
+    def target(f: Path) -> Path:
+        if single:
+            return dst
+        return dst / f.relative_to(root).with_suffix(".png")
+
+    failures: list[str] = []
+    done, times = 0, []
+    it = files if args.quiet else __import__("tqdm").tqdm(files, desc="enhancing", unit="img")
+    for f in it:
+        out_path = target(f)
+        try:
+            if f.suffix.lower() not in IMAGE_SUFFIXES:
+                raise InputError(f"{f}: not an image file (skipped)")
+            if out_path.exists() and not args.overwrite:
+                raise InputError(f"{out_path}: output exists (use --overwrite)")
+            t0 = time.perf_counter()
+            info = read_image_info(f)
+            out, report = enhancer.enhance_array(info.rgb, args.scale, aligned=True if args.aligned else None)
+            alpha = None
+            if info.alpha is not None:
+                from ..ops.resize import pil_resize_uint8
+
+                a = info.alpha
+                alpha = pil_resize_uint8(np.repeat(a[:, :, None], 3, 2), out.shape[:2])[:, :, 0]
+            write_image(out_path, out, alpha=alpha, grayscale=info.grayscale)
+            if args.compare:
+                base = background(info.rgb, args.scale)
+                write_image(out_path.with_name(out_path.stem + "_compare.png"), np.concatenate([base, out], 1))
+            if faces_dir is not None:
+                stem = f.relative_to(root).with_suffix("").as_posix().replace("/", "_")
+                for i, face in enumerate(report.faces):
+                    write_image(faces_dir / f"{stem}_face{i}.png", face)
+            times.append(time.perf_counter() - t0)
+            done += 1
+            if not args.quiet:
+                msg = f"{f.name}: {report.mode}, {report.faces_restored}/{report.faces_found} face(s) restored"
+                if report.notes:
+                    msg += " (" + "; ".join(report.notes) + ")"
+                it.write(msg)
+        except FacesrError as exc:
+            msg = str(exc)
+            failures.append(msg if str(f) in msg or str(out_path) in msg else f"{f}: {msg}")
+    if times:
+        print(f"enhanced {done} image(s) into {dst} ({np.mean(times):.2f} s per image)")
+    for msg in failures:
+        print(f"facesr: error: {msg}", file=sys.stderr)
+    if failures:
+        print(f"facesr: {len(failures)} of {len(files)} file(s) failed", file=sys.stderr)
+        return 2
+    return 0
