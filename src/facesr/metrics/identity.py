@@ -1,12 +1,15 @@
 """Identity preservation with dlib's ResNet face embeddings (128-d), offline.
 
-Pipeline per image (uint8, HR size; faces smaller than 64 px are refused, since nothing works at
-16 px): a **known face box** instead of re-detection -> dlib's 5-point landmarks in that box ->
-dlib's aligned 150x150 chip -> ResNet descriptor. For aligned crops the box is fixed by the crop
-framing: :data:`FIXED_BOX` is the most frequent dlib HOG detection on celeba1000's 128x128 HR
-crops ((16, 17, 106, 106): 73 of the 189 faces detected among the first 200 images; face centres
-vary by about 4 px), scaled proportionally for other sizes. ``box="detect"`` runs the HOG detector
-on the HR image instead (falling back to the fixed box when nothing is found).
+Pipeline per image (uint8, HR size; faces smaller than 64 px are refused, since nothing works
+at 16 px): a **known face box** instead of re-detection -> dlib's 5-point landmarks in that box
+-> dlib's aligned 150x150 chip -> dlib's ResNet descriptor (computed in batches by the torch port
+in :mod:`facesr.nets.identity`, equal to dlib's own descriptors to about 1e-6).
+
+For aligned crops the box is fixed by the crop framing: :data:`FIXED_BOX` = (16, 17, 106, 106) is
+the most frequent dlib HOG detection on celeba1000's 128x128 HR crops (73 of the 189 faces
+detected among the first 200 images; face centres vary by about 4 px), scaled proportionally for
+other sizes. ``box="detect"`` runs the HOG detector on the HR image instead (falling back to the
+fixed box when nothing is found).
 
 By default (``align="hr"``) the landmarks found on the HR image align both the HR and the SR
 face, so the score reflects the face content, not landmark jitter on SR; ``align="self"`` lets
@@ -21,6 +24,7 @@ Scores: ``identity_cos`` = cosine similarity of SR and HR embeddings (higher is 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,19 +74,30 @@ def check_faces(images: np.ndarray, what: str = "images") -> np.ndarray:
     return arr
 
 
-def embed(images: np.ndarray, points5: Sequence[np.ndarray] | None = None, box: str = "fixed") -> np.ndarray:
+@functools.cache
+def _resnet():
+    from ..nets.identity import dlib_face_resnet
+
+    return dlib_face_resnet()
+
+
+def embed(images: np.ndarray, points5: Sequence[np.ndarray] | None = None, box: str = "fixed",
+          batch_size: int = 64) -> np.ndarray:
     """dlib descriptors ``float64 (N, 128)`` of uint8 ``N x H x W x 3`` aligned face crops.
 
     ``points5``: per-image 5-point landmarks to align with (else found in each image's box).
+    dlib cuts the aligned 150x150 chips; the descriptors come from facesr's batched torch port of
+    dlib's ResNet (:mod:`facesr.nets.identity`, equal to dlib's own to about 1e-6).
     """
     dm = _dm()
     arr = check_faces(images)
-    out = np.empty((len(arr), 128))
-    for i, img in enumerate(arr):
-        bx = face_box(img, box)
-        pts = None if points5 is None else points5[i]
-        out[i] = dm.face_descriptor(img, bx, pts)
-    return out
+    chips = [dm.face_chip(img, face_box(img, box), None if points5 is None else points5[i])
+             for i, img in enumerate(arr)]
+    x = torch.from_numpy(np.stack(chips)).permute(0, 3, 1, 2).to(torch.float32).div_(255.0)
+    net = _resnet()
+    with torch.no_grad():
+        out = [net(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    return torch.cat(out).to(torch.float64).numpy()
 
 
 def landmarks5(images: np.ndarray, box: str = "fixed") -> list[np.ndarray]:
@@ -119,7 +134,7 @@ class IdentityCosine(Metric):
             raise InputError(f"unknown face box mode {box!r} (fixed or detect)")
         self.align, self.box = align, box
         super().__init__(protocol=protocol, scale=scale, device=device)
-        _dm().face_recognizer()  # fail early with the install line
+        _dm().shape_predictor(5)  # fail early with the install line
 
     def embeddings(self, sr: torch.Tensor, hr: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         s, h = check_faces(_uint8(sr), "SR"), check_faces(_uint8(hr), "HR")
@@ -226,6 +241,8 @@ class IdentityVerification(IdentityCosine):
     name = "identity_auc"
     higher_better = True
     dataset_level = True
+    #: the evaluator must pass ``names=`` (the image names of each batch) to :meth:`update`
+    wants_names = True
 
     def __init__(self, protocol="facesr", scale: float = 1, device: str = "cpu", labels: str | None = None,
                  align: str = "hr", box: str = "fixed", seed: int = 0) -> None:
