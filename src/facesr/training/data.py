@@ -96,5 +96,12 @@ def load_val_faces(cfg: ValConfig, size: int) -> tuple[list[str], np.ndarray]:
     return [s.key for s in samples], np.stack([s.hr for s in samples])
 
 
+def ignore_interrupts(worker_id: int) -> None:  # noqa: ARG001
+    """DataLoader ``worker_init_fn``: Ctrl-C is the main process's to handle (it checkpoints)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def collate_to(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
     return {k: (v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}

@@ -142,7 +142,7 @@ class Trainer:
         # data ------------------------------------------------------------------------------------
         from torch.utils.data import DataLoader
 
-        from .data import ResumableSampler, build_train_set
+        from .data import ResumableSampler, build_train_set, ignore_interrupts
 
         d = cfg.data.train
         self.train_set = train_set if train_set is not None else build_train_set(d, cfg.scale, cfg.seed)
@@ -154,6 +154,7 @@ class Trainer:
                               f"per process ({self.dist.world_size} processes)")
         self.loader = DataLoader(self.train_set, batch_size=d.batch_size, sampler=self.sampler,
                                  num_workers=d.num_workers, drop_last=True,
+                                 worker_init_fn=ignore_interrupts if d.num_workers > 0 else None,
                                  pin_memory=self.device.type == "cuda")
         self.validator = None
         v = cfg.data.val
