@@ -50,3 +50,23 @@ def test_critic_needs_its_loss(tmp_path):
     cfg["nets"] = {"discriminator": {"model": "urdgn", "part": "discriminator", "role": "critic", "loss": "adv"}}
     with pytest.raises(ConfigError, match="must name the adversarial term"):
         config_from_dict(cfg)
+
+
+def test_cli_reports_config_errors_in_one_line(tmp_path, capsys):
+    import yaml
+
+    from facesr.cli.main import main
+
+    bad = tiny_config(tmp_path / "run")
+    bad["train"]["iteratons"] = 5
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    assert main(["train", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "did you mean 'iterations'" in err[0] and str(path) in err[0]
+    assert main(["train", str(tmp_path / "nope.yaml")]) == 2
+    assert "config file not found" in capsys.readouterr().err
+    good = tiny_config(tmp_path / "run")
+    path.write_text(yaml.safe_dump(good))
+    assert main(["train", str(path), "--print-config", "train.iterations=9"]) == 0
+    assert "iterations: 9" in capsys.readouterr().out

@@ -19,7 +19,28 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="continue the run in the output folder from checkpoints/last.pt (fresh start if none)")
     p.add_argument("--resume-from", metavar="CKPT", help="continue from this checkpoint file")
     p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    _allow_intermixed_overrides(p)
     return p
+
+
+def _allow_intermixed_overrides(p: argparse.ArgumentParser) -> None:
+    """Let ``key=value`` overrides stand anywhere (``CONFIG --resume a=1`` as well as ``CONFIG a=1 --resume``):
+    argparse alone rejects positionals that follow an option."""
+    original = p.parse_known_args
+
+    def parse_known_args(args=None, namespace=None):
+        tokens, overrides, after_value_flag = [], [], False
+        for tok in list(args if args is not None else []):
+            if not after_value_flag and "=" in tok and not tok.startswith("-"):
+                overrides.append(tok)
+            else:
+                tokens.append(tok)
+            after_value_flag = tok == "--resume-from"
+        ns, extra = original(tokens, namespace)
+        ns.overrides = list(getattr(ns, "overrides", None) or []) + overrides
+        return ns, extra
+
+    p.parse_known_args = parse_known_args  # type: ignore[method-assign]
 
 
 def run(args: argparse.Namespace) -> int:
