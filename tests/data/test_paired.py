@@ -7,7 +7,7 @@ import pytest
 import torch
 from data_fixtures import celeba
 
-from conftest import require_data
+from facesr_testing import require_data
 from facesr.data.celeba import CelebA
 from facesr.data.paired import PairedFaceDataset
 from facesr.data.source import FaceSample, FaceSource

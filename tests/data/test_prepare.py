@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import require_data
+from facesr_testing import require_data
 from facesr.cli import data as data_cli
 from facesr.data.cache import read_manifest
 from facesr.data.celeba import CelebA

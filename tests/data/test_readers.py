@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from data_fixtures import celeba, image, pts_text
 
-from conftest import require_data
+from facesr_testing import require_data
 from facesr.data import DATASETS, AnnotationError, open_dataset
 from facesr.data.celeba import CelebA
 from facesr.data.celebamask import CelebAMaskHQ

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import require_data
+from facesr_testing import require_data
 from facesr.errors import MissingDependencyError, UnknownNameError
 from facesr.faces.backends import FACE_BACKENDS, MediaPipeBackend, create_backend
 from facesr.faces.schemes import flip_landmarks

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import require_data
+from facesr_testing import require_data
 from facesr.errors import InputError, MissingDependencyError
 from facesr.faces import dlib_models as dm
 

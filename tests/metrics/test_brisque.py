@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import require_data
+from facesr_testing import require_data
 from facesr.errors import InputError, MissingDependencyError
 from facesr.metrics import brisque as bq
 from facesr.metrics import create_metric

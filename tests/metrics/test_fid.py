@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import require_data
+from facesr_testing import require_data
 from facesr.errors import InputError
 from facesr.metrics import create_metric
 from facesr.metrics import fid as fid_mod

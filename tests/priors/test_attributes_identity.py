@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from conftest import require_data
+from facesr_testing import require_data
 from facesr.errors import InputError
 from facesr.priors import (
     CELEBA_ATTRIBUTES,

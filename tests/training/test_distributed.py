@@ -32,7 +32,7 @@ def _torchrun(config: Path, *extra: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_two_processes_match_one_and_resume(tmp_path):
-    from conftest import require_data
+    from facesr_testing import require_data
 
     require_data("celeba")
     common = {"train.iterations": 6, "train.checkpoint_every": 3, "train.deterministic": False}

@@ -12,7 +12,7 @@ from facesr.training.data import build_train_set
 
 
 def _train(tmp_path, n_faces, iterations, options, lr, val_every, cached):
-    from conftest import require_data
+    from facesr_testing import require_data
 
     require_data("celeba")
     require_data("celeba1000")
