@@ -119,16 +119,16 @@ class Protocol:
             if 2 * c >= min(h, w):
                 raise InputError(f"border crop of {c} px leaves nothing of a {h}x{w} image")
             x = x[..., c:-c, c:-c]
-        v = x.detach().to(torch.float64) * 255.0
+        v = x.detach().to(torch.float64).mul_(255.0)
         if self.sr_quantize:
-            v = v.round().clamp(0, 255)
+            v.round_().clamp_(0, 255)
         if self.color in ("y601", "yfull"):
-            v = rgb_to_y(v, "y601" if self.color == "y601" else "full")
+            v = _luma(v, self.color)
             mode = self.ssim_y_quantize if for_ssim else self.y_quantize
             if mode == "round":
-                v = v.round()
+                v.round_()
             elif mode == "trunc":
-                v = v.clamp(0, 255).floor()
+                v.clamp_(0, 255).floor_()
         if for_ssim and self.ssim_inverted_y:
             v = torch.remainder(256.0 - v, 256.0)
         return v
@@ -176,6 +176,21 @@ def _resample_uint8(images: np.ndarray, scale: int, kernel: str, *, down: bool) 
         r = imresize(t, (factor, factor), kernel=kernel)
         out = r.permute(0, 2, 3, 1).contiguous().numpy()
     return out[0] if single else out
+
+
+def _luma(v, color: str):
+    """Y from float64 RGB on 0..255 (``N x 3 x H x W``), computed in place on one new plane."""
+    from ..ops.color import luma_weights
+
+    wr, wg, wb, off = luma_weights("y601" if color == "y601" else "full")
+    # same operation order (and so the same float64 rounding) as facesr.ops.color.rgb_to_y; no
+    # fused multiply-add, which would move truncated luma values that sit exactly on an integer
+    y = v[:, 0:1] * wr
+    y += v[:, 1:2] * wg
+    y += v[:, 2:3] * wb
+    if off:
+        y += off
+    return y
 
 
 #: (input tensor, key, tensor version, plane) of recent :meth:`Protocol.plane` calls; holding the

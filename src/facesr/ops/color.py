@@ -69,6 +69,16 @@ def ycbcr2rgb(x):
     return _apply(np.asarray(x, dtype=np.float64) - _OFFSET, _M_INV * 255.0, None, 1.0)
 
 
+def luma_weights(kind: str = "y601") -> tuple[float, float, float, float]:
+    """``(wr, wg, wb, offset)`` with ``Y = wr R + wg G + wb B + offset`` for R, G, B on 0..255."""
+    if kind == "y601":
+        m = _M[0] / 255.0
+        return float(m[0]), float(m[1]), float(m[2]), 16.0
+    if kind == "full":
+        return float(_FULL[0] / 255.0), float(_FULL[1] / 255.0), float(_FULL[2] / 255.0), 0.0
+    raise ValueError(f"unknown luma kind {kind!r} (y601 or full)")
+
+
 def rgb_to_y(x, kind: str = "y601"):
     """Luma from RGB on 0..255: ``y601`` (16..235, MATLAB) or ``full`` (0..255, JPEG/YIQ).
 
