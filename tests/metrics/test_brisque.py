@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from facesr_testing import require_data
 from facesr.errors import InputError, MissingDependencyError
 from facesr.metrics import brisque as bq
 from facesr.metrics import create_metric
+from facesr_testing import require_data
 
 
 def _available() -> bool:

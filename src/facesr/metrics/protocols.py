@@ -109,7 +109,6 @@ class Protocol:
     def _plane(self, x, scale: float, for_ssim: bool):
         import torch
 
-        from ..ops.color import rgb_to_y
 
         if x.dim() != 4 or x.shape[1] != 3:
             raise InputError(f"expected N x 3 x H x W RGB tensors, got shape {tuple(x.shape)}")
