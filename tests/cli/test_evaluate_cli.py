@@ -100,3 +100,22 @@ def test_bad_inputs(tmp_path, capsys):
                   "000.png", "does not fit x40")
     _expect_error(capsys, ["evaluate", "--quiet", "--sr", str(sr), "--hr", str(hr), "--scale", "abc"], "scale")
     _expect_error(capsys, ["evaluate", "--quiet", "--sr", str(sr), "--hr", str(hr)], "--scale")
+
+
+def test_metric_options_and_conventions(tmp_path, capsys):
+    from facesr.errors import InputError
+    from facesr.evaluation.runner import parse_metric_options
+
+    assert parse_metric_options(["fid.ref=s.npz", "niqe.crop=4", "x.flag=true", "x.r=0.5"]) == {
+        "fid": {"ref": "s.npz"}, "niqe": {"crop": 4}, "x": {"flag": True, "r": 0.5}}
+    with pytest.raises(InputError, match="METRIC.KEY=VALUE"):
+        parse_metric_options(["fid=3"])
+    hr = _faces(tmp_path / "hr")
+    sr = _faces(tmp_path / "sr", seed=1)
+    base = ["evaluate", "--quiet", "--sr", str(sr), "--hr", str(hr), "--scale", "4"]
+    _expect_error(capsys, base + ["--metric-option", "ssim.window=3"], "ssim", "bad option")
+    _expect_error(capsys, base + ["--metric-option", "lpips.x=1"], "not requested")
+    code, out, _ = _run(capsys, *base, "--json", str(tmp_path / "c.json"))
+    assert code == 0
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert set(data["metric_conventions"]) == {"psnr", "ssim"}

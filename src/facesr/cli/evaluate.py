@@ -18,6 +18,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--protocol", default="facesr", help="evaluation protocol (see --list-protocols)")
     p.add_argument("--metrics", default=None, help="comma-separated metric names (default: the protocol's)")
     p.add_argument("--baseline", choices=["bicubic"], help="score the protocol's bicubic baseline of --hr")
+    p.add_argument("--metric-option", action="append", metavar="METRIC.KEY=VALUE", default=[],
+                   help="option of one metric, repeatable: fid.ref=STATS.npz, identity_auc.labels=FILE, "
+                   "niqe.color=gray, landmark_failure.threshold=0.1")
     p.add_argument("--json", metavar="FILE", help="write protocol, scale, n, metrics and per_image as JSON")
     p.add_argument("--batch-size", type=int, default=100, help="images per batch (default 100)")
     p.add_argument("--device", default="cpu", help="torch device (default cpu)")
@@ -63,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         _print_metrics()
         return 0
     from ..evaluation import evaluate
+    from ..evaluation.runner import parse_metric_options
     from ._common import format_table, parse_scale, write_json
 
     if args.scale is None:
@@ -72,12 +76,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--batch-size must be >= 1, got {args.batch_size}")
     result = evaluate(args.sr, args.hr, scale=scale, protocol=args.protocol, metrics=args.metrics,
                       baseline=args.baseline, batch_size=args.batch_size, device=args.device,
-                      progress=not args.quiet)
+                      progress=not args.quiet, options=parse_metric_options(args.metric_option))
     label = result.method or (args.sr or "")
     rows = [[name, value] for name, value in result.metrics.items()]
     print(f"{label}  x{scale}  n={result.n}")
     print(format_table(["metric", "mean"], rows))
     print(result.convention)
+    for name, conv in result.conventions.items():
+        if conv != result.convention:
+            print(f"{name}: {conv}")
     if args.json:
         write_json(args.json, result.as_dict())
         print(f"wrote {args.json}")

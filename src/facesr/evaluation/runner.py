@@ -34,6 +34,7 @@ class EvalResult:
     metrics: dict[str, float]
     per_image: dict[str, dict[str, float | None]] = field(default_factory=dict)
     method: str | None = None
+    conventions: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         def clean(v: float | None) -> float | None:
@@ -46,6 +47,7 @@ class EvalResult:
             "n": self.n,
             "method": self.method,
             "metrics": {k: clean(v) for k, v in self.metrics.items()},
+            "metric_conventions": self.conventions,
             "per_image": {k: {m: clean(v) for m, v in d.items()} for k, d in self.per_image.items()},
         }
 
@@ -88,13 +90,21 @@ def evaluate_arrays(
     progress: bool = False,
     method: str | None = None,
     paths: dict[str, Path] | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
 ) -> EvalResult:
-    """Score uint8 ``H x W x 3`` SR images against HR images (or alone, for no-reference metrics)."""
+    """Score uint8 ``H x W x 3`` SR images against HR images (or alone, for no-reference metrics).
+
+    ``options``: per-metric constructor options, e.g. ``{"fid": {"ref": "stats.npz"}}``.
+    """
     proto = get_protocol(protocol)
     names_ = parse_metric_names(metrics, proto)
     if sr is None:
         raise InputError("no SR images given")
-    objs = [create_metric(m, proto, scale, device=device) for m in names_]
+    options = options or {}
+    unknown = set(options) - set(names_)
+    if unknown:
+        raise InputError(f"options given for metric(s) not requested: {', '.join(sorted(unknown))}")
+    objs = [_create(m, proto, scale, device, options.get(m, {})) for m in names_]
     if hr is None:
         needing = [o.name for o in objs if o.needs_hr]
         if needing:
@@ -126,7 +136,11 @@ def evaluate_arrays(
             s_t = uint8_to_tensor([sr[i] for i in chunk]).to(device)
             h_t = uint8_to_tensor([hr[i] for i in chunk]).to(device) if hr is not None else None
             for obj in objs:
-                vals = obj.update(s_t, h_t if obj.needs_hr else (h_t if hr is not None else None))
+                h_arg = h_t if obj.needs_hr else (h_t if hr is not None else None)
+                if getattr(obj, "wants_names", False):
+                    vals = obj.update(s_t, h_arg, names=[names[i] for i in chunk])
+                else:
+                    vals = obj.update(s_t, h_arg)
                 if vals is not None:
                     for i, v in zip(chunk, vals.tolist()):
                         per_image[names[i]][obj.name] = float(v)
@@ -135,7 +149,41 @@ def evaluate_arrays(
     if bar is not None:
         bar.close()
     means = {obj.name: obj.compute() for obj in objs}
-    return EvalResult(proto.name, proto.convention(scale), scale, len(names), means, per_image, method)
+    conventions = {obj.name: obj.describe() for obj in objs}
+    return EvalResult(proto.name, proto.convention(scale), scale, len(names), means, per_image, method,
+                      conventions)
+
+
+def _create(name: str, proto: Protocol, scale: float, device: str, opts: dict[str, Any]):
+    try:
+        return create_metric(name, proto, scale, device=device, **opts)
+    except TypeError as exc:  # an option the metric does not take
+        raise InputError(f"metric {name}: bad option(s) {sorted(opts)} ({exc})") from None
+
+
+def parse_metric_options(items: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """``["fid.ref=stats.npz", "niqe.color=gray"]`` -> ``{"fid": {"ref": ...}, "niqe": {"color": "gray"}}``.
+
+    Values are parsed as int, float, true/false when they look like one, else kept as strings.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for item in items or []:
+        key, eq, value = item.partition("=")
+        metric, dot, opt = key.partition(".")
+        if not eq or not dot or not metric or not opt:
+            raise InputError(f"metric option {item!r} must look like METRIC.KEY=VALUE (e.g. fid.ref=stats.npz)")
+        v: Any = value
+        if value.lower() in ("true", "false"):
+            v = value.lower() == "true"
+        else:
+            for conv in (int, float):
+                try:
+                    v = conv(value)
+                    break
+                except ValueError:
+                    continue
+        out.setdefault(metric.strip(), {})[opt.strip()] = v
+    return out
 
 
 def load_folder_pairs(
@@ -213,6 +261,7 @@ def evaluate(
     batch_size: int = 100,
     device: str = "cpu",
     progress: bool = False,
+    options: dict[str, dict[str, Any]] | None = None,
 ) -> EvalResult:
     """Score the SR folder against the HR folder (pairs by name stem) under ``protocol``.
 
@@ -240,4 +289,5 @@ def evaluate(
         if sr_imgs is None:
             raise InputError("--sr is required (or use --baseline bicubic with --hr)")
     return evaluate_arrays(sr_imgs, hr_imgs, names, scale=scale, protocol=proto, metrics=metrics,
-                           batch_size=batch_size, device=device, progress=progress, method=method, paths=paths)
+                           batch_size=batch_size, device=device, progress=progress, method=method, paths=paths,
+                           options=options)
