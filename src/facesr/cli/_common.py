@@ -51,3 +51,25 @@ def parse_scale(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise InputError(f"scale must be positive, got {text!r}")
     return int(value) if value == int(value) else value
+
+
+class Failures:
+    """Collects one-line errors of a folder run; each line names the file. ``report()`` -> exit status."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, path: object, exc: Exception, *also: object) -> None:
+        msg = str(exc)
+        named = any(str(p) in msg for p in (path, *also))
+        self.lines.append(msg if named else f"{path}: {msg}")
+
+    def report(self, total: int, what: str = "image(s)") -> int:
+        import sys
+
+        for line in self.lines:
+            print(f"facesr: error: {line}", file=sys.stderr)
+        if self.lines:
+            print(f"facesr: {len(self.lines)} of {total} {what} failed", file=sys.stderr)
+            return 2
+        return 0

@@ -31,13 +31,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    import sys
     from pathlib import Path
 
     from ..degradation import build_degradation, image_seed
     from ..errors import FacesrError, InputError
     from ..io import IMAGE_SUFFIXES, list_images, read_image, write_image
-    from ._common import parse_scale, write_json
+    from ._common import Failures, parse_scale, write_json
 
     src = Path(args.input)
     dst = Path(args.output)
@@ -75,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if single and dst.suffix.lower() not in IMAGE_SUFFIXES:
         raise InputError(f"{dst}: output file needs an image suffix when IN is a file")
     images: dict[str, dict] = {}
-    failures: list[str] = []
+    failures = Failures()
     iterator = files
     if not args.quiet:
         from tqdm import tqdm
@@ -101,16 +100,10 @@ def run(args: argparse.Namespace) -> int:
             rec = dict(rec, output=str(target.relative_to(dst.parent if single else dst)), lr_size=list(lr.shape[:2]))
             images[key] = rec
         except FacesrError as exc:
-            msg = str(exc)
-            failures.append(msg if str(f) in msg or str(target) in msg else f"{f}: {msg}")
+            failures.add(f, exc, target)
     sidecar = dst.with_suffix(".json") if single else dst / "degradation.json"
     if images and replay is None:
         write_json(sidecar, {"preset": preset, "scale": scale, "seed": seed, "kernel": args.kernel,
                              "back": args.back, "degradation": deg.specs, "images": images})
     print(f"wrote {len(images)} LR image(s) to {dst}" + (f" and {sidecar}" if images and replay is None else ""))
-    for msg in failures:
-        print(f"facesr: error: {msg}", file=sys.stderr)
-    if failures:
-        print(f"facesr: {len(failures)} of {len(files)} image(s) failed", file=sys.stderr)
-        return 2
-    return 0
+    return failures.report(len(files))

@@ -42,7 +42,6 @@ def _restorer(args):
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
     import time
     from pathlib import Path
 
@@ -52,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io import IMAGE_SUFFIXES, read_image_info, write_image
     from ..pipeline import Enhancer
     from ..pipeline.enhance import background
+    from ._common import Failures
 
     src, dst = Path(args.input), Path(args.output)
     if args.scale < 1 or args.scale > 16:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             return dst
         return dst / f.relative_to(root).with_suffix(".png")
 
-    failures: list[str] = []
+    failures = Failures()
     done, times = 0, []
     it = files if args.quiet else __import__("tqdm").tqdm(files, desc="enhancing", unit="img")
     for f in it:
@@ -111,13 +111,7 @@ def run(args: argparse.Namespace) -> int:
                     msg += " (" + "; ".join(report.notes) + ")"
                 it.write(msg)
         except FacesrError as exc:
-            msg = str(exc)
-            failures.append(msg if str(f) in msg or str(out_path) in msg else f"{f}: {msg}")
+            failures.add(f, exc, out_path)
     if times:
         print(f"enhanced {done} image(s) into {dst} ({np.mean(times):.2f} s per image)")
-    for msg in failures:
-        print(f"facesr: error: {msg}", file=sys.stderr)
-    if failures:
-        print(f"facesr: {len(failures)} of {len(files)} file(s) failed", file=sys.stderr)
-        return 2
-    return 0
+    return failures.report(len(files), "file(s)")
