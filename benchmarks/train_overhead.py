@@ -7,6 +7,10 @@ final checkpoint) but without validation. Repeats alternate between the two; the
 minimum (least disturbed by other load) and median seconds per iteration and their ratios.
 
     PYTHONPATH=src python benchmarks/train_overhead.py [--iterations 20] [--repeats 5] [--threads 1]
+        [--groups 1 --blocks 2 --feats 16 --batch 4]
+
+The default model is a toy (worst case: the engine's fixed per-iteration and end-of-run costs weigh
+most); ``--groups 3 --blocks 4 --feats 32 --batch 16`` is the size of the bundled-model candidate.
 """
 
 from __future__ import annotations
@@ -85,7 +89,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--groups", type=int, default=OPTIONS["n_resgroups"])
+    ap.add_argument("--blocks", type=int, default=OPTIONS["n_resblocks"])
+    ap.add_argument("--feats", type=int, default=OPTIONS["n_feats"])
     args = ap.parse_args()
+    OPTIONS.update(n_resgroups=args.groups, n_resblocks=args.blocks, n_feats=args.feats)
     torch.set_num_threads(args.threads)
     data = Pairs()
     folder = Path(tempfile.mkdtemp(prefix="facesr-overhead-"))
