@@ -97,3 +97,15 @@ def merge_luma(y: torch.Tensor, cbcr: torch.Tensor) -> torch.Tensor:
     from ..ops import ycbcr2rgb
 
     return ycbcr2rgb(torch.cat([y, cbcr], dim=1) * 255.0) / 255.0
+
+
+class ResidualTrunk(nn.Module):
+    """EDSR-style skeleton shared by RCAN and NLSN: ``head`` conv, ``body`` with a long skip, ``tail``
+    (upsampler + conv), inside a :class:`PixelRange` normalisation. Subclasses build ``self.range``,
+    ``self.head``, ``self.body`` and ``self.tail``; inputs are checked by :meth:`check_input`."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_input(x)
+        f = self.head(self.range.normalize(x))
+        f = f + self.body(f)
+        return self.range.denormalize(self.tail(f))

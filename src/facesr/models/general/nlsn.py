@@ -24,7 +24,7 @@ from torch import nn
 
 from ...errors import InputError
 from ..base import SRNet
-from ..blocks import PixelRange, ResBlock, Upsampler, conv
+from ..blocks import PixelRange, ResBlock, ResidualTrunk, Upsampler, conv
 
 
 def default_chunk_size(scale: int) -> int:
@@ -116,7 +116,7 @@ class NonLocalSparseAttention(nn.Module):
         return x + self.res_scale * out.transpose(1, 2).reshape(n, c, h, w)
 
 
-class NLSN(SRNet):
+class NLSN(ResidualTrunk, SRNet):
     """NLSN: raw LR [0,1] RGB N x 3 x h x w -> N x 3 x (s h) x (s w); needs h*w >= chunk_size."""
 
     upsamples = True
@@ -153,9 +153,3 @@ class NLSN(SRNet):
         body.append(conv(n_feats, n_feats, 3))
         self.body = nn.Sequential(*body)
         self.tail = nn.Sequential(Upsampler(n_feats, scale), conv(n_feats, 3, 3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.check_input(x)
-        f = self.head(self.range.normalize(x))
-        f = f + self.body(f)
-        return self.range.denormalize(self.tail(f))

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..base import SRNet
-from ..blocks import PixelRange, Upsampler, conv
+from ..blocks import PixelRange, ResidualTrunk, Upsampler, conv
 
 
 class ChannelAttention(nn.Module):
@@ -57,7 +57,7 @@ class ResidualGroup(nn.Module):
         return x + self.body(x)
 
 
-class RCAN(SRNet):
+class RCAN(ResidualTrunk, SRNet):
     """RCAN: raw LR [0,1] RGB N x 3 x h x w -> N x 3 x (s h) x (s w)."""
 
     upsamples = True
@@ -77,9 +77,3 @@ class RCAN(SRNet):
         groups = [ResidualGroup(n_feats, n_resblocks, reduction) for _ in range(n_resgroups)]
         self.body = nn.Sequential(*groups, conv(n_feats, n_feats, 3))
         self.tail = nn.Sequential(Upsampler(n_feats, scale), conv(n_feats, 3, 3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.check_input(x)
-        f = self.head(self.range.normalize(x))
-        f = f + self.body(f)
-        return self.range.denormalize(self.tail(f))
