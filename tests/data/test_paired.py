@@ -124,3 +124,48 @@ def test_official_lr_of_a_test_set():
     assert item["hr"].shape == (3, 128, 128) and item["lr"].shape == (3, 16, 16)
     full = PairedFaceDataset(TestList(root), degradation="dataset", flip=0.0)[0]
     assert full["lr"].shape == (3, 128, 128)
+
+
+def test_preload_keeps_items_identical_and_caches_bicubic_lr():
+    plain = PairedFaceDataset(SyntheticFaces(4, 64), scale=4, size=64, seed=3)
+    held = PairedFaceDataset(SyntheticFaces(4, 64), scale=4, size=64, seed=3)
+    held.preload(progress=False)
+    for epoch in (0, 1):
+        plain.set_epoch(epoch)
+        held.set_epoch(epoch)
+        for i in range(4):
+            a, b = plain[i], held[i]
+            assert torch.equal(a["hr"], b["hr"]) and torch.equal(a["lr"], b["lr"])
+    assert held._lr_cache  # bicubic draws nothing: LR images were kept
+
+
+def test_preload_does_not_cache_random_degradations():
+    ds = PairedFaceDataset(SyntheticFaces(2, 64), scale=4, size=64, degradation="blind")
+    ds.preload(progress=False)
+    assert ds._lr_cache is None
+    from facesr.degradation import build_degradation
+
+    assert build_degradation("bicubic", scale=4).deterministic((64, 64))
+    assert not build_degradation("blind", scale=4).deterministic((64, 64))
+
+
+def test_crop_box_overrides_framing(tmp_path):
+    from facesr.data.celeba import CELEBA_FSRNET_BOX
+    from facesr.training.data import resolve_box
+
+    root = celeba(tmp_path / "celeba", n=2)
+    from PIL import Image
+
+    noise = np.random.default_rng(0).integers(0, 256, (218, 178, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(root / "img_align_celeba" / "000001.jpg", quality=95)
+    reader = CelebA(root)
+    default = PairedFaceDataset(reader, scale=8, size=128, flip=0)[0]["hr"]
+    boxed = PairedFaceDataset(reader, scale=8, size=128, flip=0, crop_box=CELEBA_FSRNET_BOX)[0]["hr"]
+    assert default.shape == boxed.shape and not torch.equal(default, boxed)
+    assert resolve_box("fsrnet") == CELEBA_FSRNET_BOX and resolve_box([1, 2, 30, 40]) == (1, 2, 30, 40)
+    from facesr.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown crop_box"):
+        resolve_box("fsrnett")
+    with pytest.raises(ConfigError, match="empty"):
+        resolve_box([5, 5, 5, 9])

@@ -66,44 +66,75 @@ def parse_methods(text: str) -> list[MethodSpec]:
 
 def load_state(path: Path) -> dict[str, Any]:
     """A state dict from ``.safetensors`` or a torch checkpoint (``ema``/``params_ema``/``generator``...)."""
+    return load_weights(path)[0]
+
+
+def load_weights(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(state_dict, description)`` from ``.safetensors`` or a torch checkpoint. ``description``
+    has ``model``, ``scale`` and ``options`` (network constructor overrides) when the file says
+    them (files from :func:`facesr.training.export.export_weights`, facesr training checkpoints),
+    else it is empty."""
+    import json
+
     import torch
 
     try:
         if path.suffix == ".safetensors":
+            from safetensors import safe_open
             from safetensors.torch import load_file
 
-            return load_file(str(path))
+            with safe_open(str(path), "pt") as fh:
+                meta = fh.metadata() or {}
+            desc: dict[str, Any] = {}
+            if meta.get("model"):
+                desc = {"model": meta["model"], "scale": int(meta["scale"]) if meta.get("scale") else None,
+                        "options": json.loads(meta.get("options") or "{}")}
+            return load_file(str(path)), desc
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt or foreign files
         raise InputError(f"{path}: cannot read checkpoint ({type(exc).__name__}: {exc})") from None
     if not isinstance(obj, dict):
         raise InputError(f"{path}: not a state dict or training checkpoint")
+    desc = {}
+    model = obj.get("model")
+    if isinstance(model, dict) and "name" in model:  # a facesr training checkpoint
+        desc = {"model": model["name"], "scale": model.get("scale"), "options": dict(model.get("options", {}))}
+        ema = obj.get("ema", {}).get("generator")
+        if isinstance(ema, dict) and ema:
+            return ema, desc
+        return obj["nets"]["generator"], desc
     for key in ("ema", "params_ema", "generator", "params", "state_dict", "model"):
         inner = obj.get(key)
         if isinstance(inner, dict) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
-            return inner
+            return inner, desc
     nets = obj.get("networks")
     if isinstance(nets, dict) and isinstance(nets.get("generator"), dict):
-        return nets["generator"]
+        return nets["generator"], desc
     if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
-        return obj
+        return obj, desc
     raise InputError(f"{path}: no network weights found (keys: {', '.join(list(obj)[:8])})")
 
 
 def build_network(spec: MethodSpec, scale: int):
-    """The zoo network of ``spec`` for ``scale``, with its checkpoint loaded (eval mode)."""
+    """The zoo network of ``spec`` for ``scale``, with its checkpoint loaded (eval mode). A checkpoint
+    that records its network (model, scale, options) is rebuilt with those options."""
     from ..models import create
 
-    model = create(spec.name, scale=scale)
-    if spec.checkpoint is not None:
-        state = load_state(spec.checkpoint)
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise InputError(
-                f"{spec.checkpoint}: weights do not fit {spec.name} x{scale} "
-                f"({len(missing)} missing, {len(unexpected)} unexpected keys, e.g. "
-                f"{(missing or unexpected)[0]})"
-            )
+    if spec.checkpoint is None:
+        return create(spec.name, scale=scale).eval()
+    state, desc = load_weights(spec.checkpoint)
+    if desc.get("model") and desc["model"] != spec.name:
+        raise InputError(f"{spec.checkpoint}: weights of {desc['model']!r}, not {spec.name!r}")
+    if desc.get("scale") and int(desc["scale"]) != scale:
+        raise InputError(f"{spec.checkpoint}: weights for x{desc['scale']}, asked for x{scale}")
+    model = create(spec.name, scale=scale, **desc.get("options", {}))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise InputError(
+            f"{spec.checkpoint}: weights do not fit {spec.name} x{scale} "
+            f"({len(missing)} missing, {len(unexpected)} unexpected keys, e.g. "
+            f"{(missing or unexpected)[0]})"
+        )
     return model.eval()
 
 

@@ -47,17 +47,19 @@ PRIORS = ("landmarks", "heatmaps", "parsing", "attributes", "identity", "descrip
 
 
 def as_source(source: FaceSource | FaceDataset | str | os.PathLike[str], size: int,
-              kernel: str) -> FaceSource:
-    """A :class:`FaceSource` from a source, a dataset reader, or a prepared-cache folder."""
+              kernel: str, box: tuple[int, int, int, int] | None = None) -> FaceSource:
+    """A :class:`FaceSource` from a source, a dataset reader (``box``: its crop instead of the
+    dataset's framing), or a prepared-cache folder."""
     if isinstance(source, FaceSource):
         return source
     if isinstance(source, FaceDataset):
-        return ReaderSource(source, size=size, kernel=kernel)
+        return ReaderSource(source, size=size, kernel=kernel, box=box)
     return CacheSource(source)
 
 
 def _tensor(img: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)
+    """uint8 H x W x 3 -> float32 3 x H x W in [0, 1] (x / 255 in float32, as torch's ``div``)."""
+    return torch.from_numpy(np.divide(img.transpose(2, 0, 1), np.float32(255.0), dtype=np.float32))
 
 
 class PairedFaceDataset(torch.utils.data.Dataset):
@@ -71,18 +73,23 @@ class PairedFaceDataset(torch.utils.data.Dataset):
     heatmap pixel (e.g. 4 for FSRNet's 32 x 32 priors at 128). ``flip``: horizontal-flip
     probability. ``attribute_names``: which attributes to stack (default: those of the first
     sample). ``lr_size``: resize official LR images to this size (e.g. 16 for FSRNet's pre-upsampled
-    128-pixel LR; MATLAB bicubic).
+    128-pixel LR; MATLAB bicubic). ``crop_box``: crop of a dataset reader's images instead of
+    its own framing.
+
+    :meth:`preload` holds decoded faces in memory; a degradation that draws nothing (``bicubic``)
+    then also keeps each LR image (flipped and not) after its first use.
     """
 
     def __init__(self, source: FaceSource | FaceDataset | str | os.PathLike[str], *, scale: int = 8,
                  size: int = 128, degradation: Any = "bicubic", kernel: str = "matlab",
                  lr_folder: str | os.PathLike[str] | None = None, lr_size: int | None = None,
                  priors: Sequence[str] = (), heatmap_sigma: float = 1.5, heatmap_stride: int = 1,
-                 flip: float = 0.5, seed: int = 0, attribute_names: Sequence[str] | None = None):
+                 flip: float = 0.5, seed: int = 0, attribute_names: Sequence[str] | None = None,
+                 crop_box: tuple[int, int, int, int] | None = None):
         unknown = set(priors) - set(PRIORS)
         if unknown:
             raise InputError(f"unknown prior(s) {sorted(unknown)} (known: {', '.join(PRIORS)})")
-        self.source = as_source(source, size, kernel)
+        self.source = as_source(source, size, kernel, crop_box)
         self.size = self.source.size
         self.scale = scale
         self.priors = tuple(priors)
@@ -108,6 +115,7 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         self.attribute_names = list(attribute_names) if attribute_names is not None else None
         self._identity_index = None
         self._groups: dict[str, list[int]] | None = None
+        self._lr_cache: dict[tuple[int, bool], tuple[np.ndarray, int]] | None = None
         if "identity" in self.priors or "reference" in self.priors:
             from ..priors.identity import IdentityIndex
 
@@ -120,6 +128,15 @@ class PairedFaceDataset(torch.utils.data.Dataset):
 
     def __len__(self) -> int:
         return len(self.source)
+
+    def preload(self, indices=None, progress: bool = True) -> None:
+        """Decode the faces at ``indices`` (all by default) once and keep them in memory, and keep
+        LR images once made when the degradation draws nothing (the same LR for every epoch)."""
+        from .source import MemorySource
+
+        self.source = MemorySource(self.source, indices, progress=progress)
+        deterministic = self.degradation is not None and self.degradation.deterministic((self.size, self.size))
+        self._lr_cache = {} if deterministic else None
 
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch whose random draws ``__getitem__`` makes."""
@@ -150,7 +167,13 @@ class PairedFaceDataset(torch.utils.data.Dataset):
             raise IndexError(index)
         aug_rng, deg_rng, ref_rng = sample_rngs(self.seed, self.epoch, index)
         sample = self.augment(self.source.sample(index), aug_rng)
-        lr, seed = self._lr(sample, deg_rng)
+        if self._lr_cache is None:
+            lr, seed = self._lr(sample, deg_rng)
+        else:
+            key = (index, bool(sample.extra.get("flipped")))
+            if key not in self._lr_cache:
+                self._lr_cache[key] = self._lr(sample, deg_rng)
+            lr, seed = self._lr_cache[key]
         item: dict[str, Any] = {"hr": _tensor(sample.hr), "lr": _tensor(lr),
                                 "index": torch.tensor(index), "seed": torch.tensor(seed)}
         needs_lm = {"landmarks", "heatmaps"} & set(self.priors)

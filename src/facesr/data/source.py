@@ -61,9 +61,12 @@ class ReaderSource(FaceSource):
     ``celeba-dic`` framing: crop :data:`CELEBA_DIC_BOX` then bicubic resize; ``aligned``: resize the
     whole image. Datasets of ``wild`` photos must be prepared first (``facesr data prepare``).
     ``kernel``: resize kernel (``matlab`` default; ``pil`` for the PIL-bicubic protocol).
+    ``box``: ``(left, top, right, bottom)`` crop instead of the dataset's own framing (e.g.
+    :data:`~facesr.data.celeba.CELEBA_FSRNET_BOX`).
     """
 
-    def __init__(self, dataset: FaceDataset, size: int = 128, kernel: str = "matlab", read_lr: bool = True):
+    def __init__(self, dataset: FaceDataset, size: int = 128, kernel: str = "matlab", read_lr: bool = True,
+                 box: tuple[int, int, int, int] | None = None):
         if dataset.framing == "wild":
             raise InputError(f"{dataset.root}: {dataset.name} holds unaligned photos; run "
                              f"'facesr data prepare --dataset {dataset.name}' and train on the cache")
@@ -71,6 +74,7 @@ class ReaderSource(FaceSource):
         self.size = size
         self.kernel = kernel
         self.read_lr = read_lr
+        self.box = None if box is None else tuple(int(v) for v in box)
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -81,7 +85,7 @@ class ReaderSource(FaceSource):
     def sample(self, index: int) -> FaceSample:
         rec = self.dataset.records[index]
         img = self.dataset.image(index)
-        box = CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None
+        box = self.box or (CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None)
         hr, lm, parsing = crop_resize(img, box, self.size, kernel=self.kernel, landmarks=rec.landmarks,
                                       parsing=self.dataset.parsing(index))
         lr = read_image(rec.lr_path) if (self.read_lr and rec.lr_path is not None) else None
@@ -112,3 +116,35 @@ class CacheSource(FaceSource):
         from .cache import load_entry
 
         return load_entry(self.root, self.entries[index])
+
+
+class MemorySource(FaceSource):
+    """``source``'s samples at ``indices`` decoded once and held in memory; other indices are read
+    through. ``threads``: decoding threads (image decoding and resizing release the GIL).
+    Memory: about ``3 * size**2`` bytes per face (267 MB for 5,430 faces at 128 px)."""
+
+    def __init__(self, source: FaceSource, indices=None, threads: int | None = None,
+                 progress: bool = True) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tqdm.auto import tqdm
+
+        self.source = source
+        self.size = source.size
+        keys = list(range(len(source)) if indices is None else indices)
+        threads = threads or min(8, os.cpu_count() or 1)
+        with ThreadPoolExecutor(threads) as pool:
+            samples = list(tqdm(pool.map(source.sample, keys), total=len(keys), desc="preload faces",
+                                disable=not progress, leave=False, mininterval=2.0))
+        self.samples = dict(zip(keys, samples))
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def identity_of(self, index: int) -> str | None:
+        return self.source.identity_of(index)
+
+    def sample(self, index: int) -> FaceSample:
+        held = self.samples.get(index)
+        return held if held is not None else self.source.sample(index)
+

@@ -41,6 +41,11 @@ class Degradation:
             raise InputError(f"degradation expects uint8 H x W x 3 RGB images, got {arr.dtype} {arr.shape}")
         return arr
 
+    def deterministic(self, hr_size: tuple[int, int]) -> bool:
+        """True when no step draws a random value for images of ``hr_size`` (e.g. ``bicubic``)."""
+        a = self.sample(hr_size, np.random.default_rng(1))
+        return all(a == self.sample(hr_size, np.random.default_rng(s)) for s in (2, 3))
+
     def sample(self, hr_size: tuple[int, int], rng: np.random.Generator) -> dict[str, Any]:
         """Draw concrete parameters for every step; returns the record without applying it."""
         context = {"hr_size": list(hr_size)}

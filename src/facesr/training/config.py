@@ -64,6 +64,7 @@ class NetConfig:
     ``every``: update every N iterations (update ratio). ``ema``: decay of an exponential
     moving average of the weights (0: none). ``clip_grad``: max gradient norm (0: none).
     ``condition``: ``lr`` feeds the critic ``(upsampled lr, image)`` concatenated (SPGAN's D).
+    ``init``: start from these weights (``.safetensors`` or a checkpoint; fine-tuning), not a resume.
     """
 
     model: str = ""
@@ -80,6 +81,7 @@ class NetConfig:
     condition: str | None = None
     input: str = "sr"
     output: str | None = None
+    init: str | None = None
 
 
 @dataclass
@@ -99,6 +101,8 @@ class TrainDataConfig:
     priors: tuple[str, ...] = ()
     batch_size: int = 16
     num_workers: int = 0
+    preload: bool = False
+    crop_box: Any = None
 
 
 @dataclass
@@ -113,6 +117,7 @@ class ValConfig:
     limit: int | None = 100
     every: int = 1000
     protocol: str = "facesr"
+    crop_box: Any = None
     metrics: tuple[str, ...] = ("psnr", "ssim")
     batch_size: int = 16
     use_ema: bool = True
@@ -131,7 +136,10 @@ class TrainConfig:
     ``keep_checkpoints`` numbered files besides ``last.pt``/``best.pt``; ``amp`` (CUDA only);
     ``deterministic`` (torch deterministic algorithms); ``threads`` (CPU threads, 0: torch's
     default); ``device``: auto, cpu, cuda; ``on_nan``: ``stop`` or ``rollback`` (reload the last
-    checkpoint and scale learning rates by ``rollback_lr_factor``, at most ``max_rollbacks``)."""
+    checkpoint and scale learning rates by ``rollback_lr_factor``, at most ``max_rollbacks``).
+    ``time_limit``: seconds of training loop in this invocation (0: none); the run then stops there
+    (validation, checkpoint) and, after ``plan_after`` iterations, shortens ``iterations`` to what
+    the measured speed fits in the limit, so that decaying schedules (cosine, linear) end on time."""
 
     iterations: int = 1000
     log_every: int = 10
@@ -146,6 +154,8 @@ class TrainConfig:
     rollback_lr_factor: float = 0.5
     progress: bool = True
     tensorboard: bool = True
+    time_limit: float = 0.0
+    plan_after: int = 300
 
 
 @dataclass

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, DistributedSampler
 
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from .config import TrainDataConfig, ValConfig
 
 
@@ -35,6 +35,26 @@ class SliceDataset(Dataset):
             self.base.set_epoch(epoch)
 
 
+def resolve_box(box: Any) -> tuple[int, int, int, int] | None:
+    """``crop_box`` option: ``None``, a name of :data:`facesr.data.celeba.CROP_BOXES` or 4 integers."""
+    from ..data.celeba import CROP_BOXES
+
+    if box is None:
+        return None
+    if isinstance(box, str):
+        if box not in CROP_BOXES:
+            raise ConfigError(f"unknown crop_box {box!r} (known: {', '.join(CROP_BOXES)}, or [left, top, right, "
+                              "bottom])")
+        return CROP_BOXES[box]
+    try:
+        left, top, right, bottom = (int(v) for v in box)
+    except (TypeError, ValueError):
+        raise ConfigError(f"crop_box must be a name or [left, top, right, bottom], got {box!r}") from None
+    if right <= left or bottom <= top:
+        raise ConfigError(f"crop_box {box!r} is empty")
+    return left, top, right, bottom
+
+
 def _slice(n: int, start: int, limit: int | None) -> tuple[int, int]:
     stop = n if limit is None else min(n, start + limit)
     return start, stop
@@ -51,8 +71,11 @@ def build_train_set(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
     except FacesrError as exc:
         raise type(exc)(f"data.train: {exc}") from None
     pairs = PairedFaceDataset(reader, scale=scale, size=cfg.size, degradation=cfg.degradation,
-                              kernel=cfg.kernel, priors=cfg.priors, flip=cfg.flip, seed=seed)
+                              kernel=cfg.kernel, priors=cfg.priors, flip=cfg.flip, seed=seed,
+                              crop_box=resolve_box(cfg.crop_box))
     start, stop = _slice(len(pairs), cfg.start, cfg.limit)
+    if cfg.preload:
+        pairs.preload(range(start, stop))
     return SliceDataset(pairs, start, stop)
 
 
@@ -88,7 +111,7 @@ def load_val_faces(cfg: ValConfig, size: int) -> tuple[list[str], np.ndarray]:
         reader = open_dataset(cfg.dataset, cfg.root)
     except FacesrError as exc:
         raise type(exc)(f"data.val: {exc}") from None
-    source = ReaderSource(reader, size=size, read_lr=False)
+    source = ReaderSource(reader, size=size, read_lr=False, box=resolve_box(cfg.crop_box))
     start, stop = _slice(len(source), cfg.start, cfg.limit)
     if start >= stop:
         raise InputError(f"validation slice [{cfg.start}, {cfg.start}+{cfg.limit}) of {cfg.dataset} is empty")

@@ -91,6 +91,8 @@ class Trainer:
         if t.threads > 0:
             torch.set_num_threads(t.threads)
         self.device = _device(t.device)
+        if self.device.type == "cuda" and not t.deterministic:
+            torch.backends.cudnn.benchmark = True  # fixed input sizes: pick the fastest kernels once
         self.dist: DistInfo = setup(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
@@ -112,6 +114,11 @@ class Trainer:
                 net = create_part(nc.model, nc.part, cfg.scale, seed=seed, **nc.options)
             else:
                 net = create(nc.model, cfg.scale, seed=seed, **nc.options)
+            if nc.init:
+                from ..benchmark.methods import load_weights
+
+                state, _ = load_weights(Path(nc.init).expanduser())
+                ckpt.load_state_checked(net, state, name, nc.init)
             net = net.to(self.device)
             if nc.role == "frozen":
                 net.requires_grad_(False).eval()
@@ -169,6 +176,7 @@ class Trainer:
 
         # state and logs --------------------------------------------------------------------------
         self.iteration = 0
+        self.total = t.iterations  # the planned length (shorter when a time limit re-plans it)
         self.best: dict[str, Any] = {}
         self.rollbacks = 0
         self._stop: int | None = None
@@ -221,6 +229,7 @@ class Trainer:
                      "iters_per_epoch": self.iters_per_epoch},
             "best": dict(self.best),
             "rollbacks": self.rollbacks,
+            "total": self.total,
         }
 
     def save(self, best: bool = False) -> Path | None:
@@ -267,6 +276,7 @@ class Trainer:
             print(f"facesr: checkpoint used batch size {data['batch_size']}, now {self.batch_size}: "
                   "the data position is approximate", file=sys.stderr)
         self.iteration = int(state["iteration"])
+        self._set_total(int(state.get("total", self.total)))
         self.best = dict(state.get("best", {}))
         self.rollbacks = int(state.get("rollbacks", 0))
         if self.train_log is not None:
@@ -402,6 +412,23 @@ class Trainer:
         return better
 
     # -- the loop ---------------------------------------------------------------------------------
+    def _set_total(self, total: int) -> None:
+        """Plan the run to ``total`` iterations: the loop's end and the schedules' length."""
+        self.total = max(1, min(int(total), self.cfg.train.iterations))
+        for s in self.schedulers.values():
+            for f in s.lr_lambdas:
+                f.total = self.total
+
+    def _plan_to_time(self, it: int, seconds_per_it: float, seconds_left: float) -> None:
+        """Shorten the run to what ``seconds_left`` fits at the measured speed (5% margin)."""
+        fit = it + int(0.95 * seconds_left / max(seconds_per_it, 1e-9))
+        fit = int(all_reduce_mean(torch.tensor([float(fit)], dtype=torch.float64), self.dist)[0])
+        if fit < self.total:
+            self._set_total(max(fit, it + 1))
+            if self.dist.is_main:
+                print(f"facesr: {seconds_per_it * 1e3:.1f} ms/iteration; the time limit fits {self.total} "
+                      "iterations: schedules re-planned to end there", file=sys.stderr)
+
     def _on_signal(self, signum, frame) -> None:  # noqa: ARG002
         self._stop = signum
 
@@ -414,7 +441,7 @@ class Trainer:
                 handlers[sig] = signal.signal(sig, self._on_signal)
             except ValueError:  # not the main thread
                 pass
-        progress = Progress(t.iterations, self.iteration, t.progress and self.dist.is_main, self.cfg.name)
+        progress = Progress(self.total, self.iteration, t.progress and self.dist.is_main, self.cfg.name)
         for net in self.nets.values():
             net.train()
         for n, nc in self.net_cfg.items():
@@ -426,8 +453,10 @@ class Trainer:
         sums: dict[str, torch.Tensor] = {}
         count, t0 = 0, time.perf_counter()
         last_saved = self.iteration
+        loop_start, first_it = t0, self.iteration
+        plan_from: tuple[int, float] | None = None
         try:
-            while self.iteration < t.iterations and self._stop is None:
+            while self.iteration < self.total and self._stop is None:
                 epoch, offset = divmod(self.iteration, self.iters_per_epoch)
                 self.sampler.set_position(epoch, offset * self.batch_size)
                 if hasattr(self.train_set, "set_epoch"):
@@ -441,10 +470,12 @@ class Trainer:
                     except _NonFinite as exc:
                         values, bad = {}, exc
                     nan = 1.0 if bad is not None else 0.0
+                    now = time.perf_counter()
+                    late = 1.0 if t.time_limit > 0 and now - loop_start >= t.time_limit else 0.0
                     stop = 1.0 if self._stop is not None else 0.0
                     if self.dist.enabled:
-                        flags = all_reduce_sum(torch.tensor([nan, stop], dtype=torch.float64), self.dist)
-                        nan, stop = float(flags[0]), float(flags[1])
+                        flags = all_reduce_sum(torch.tensor([nan, stop, late], dtype=torch.float64), self.dist)
+                        nan, stop, late = float(flags[0]), float(flags[1]), float(flags[2])
                     if nan:
                         self._handle_nonfinite(bad or _NonFinite(it, "a loss on another process"))
                         rolled_back = True
@@ -452,16 +483,27 @@ class Trainer:
                         last_saved = self.iteration
                         break
                     self.iteration = it
+                    if late:
+                        self._set_total(it)  # out of time: this is the last iteration
                     for k, v in values.items():
                         sums[k] = sums.get(k, torch.zeros((), dtype=torch.float64)) + v.detach().double().cpu()
                     count += 1
-                    if it % t.log_every == 0 or it == t.iterations:
+                    if t.time_limit > 0 and self.total > it:
+                        done = it - first_it
+                        if done == min(50, t.plan_after // 2):
+                            plan_from = (it, now)
+                        elif done == t.plan_after and plan_from is not None:
+                            self._plan_to_time(it, (now - plan_from[1]) / (it - plan_from[0]),
+                                               t.time_limit - (now - loop_start))
+                            if progress.bar is not None:
+                                progress.bar.total = self.total
+                    if it % t.log_every == 0 or it == self.total:
                         self._log(sums, count, time.perf_counter() - t0, progress)
                         sums, count, t0 = {}, 0, time.perf_counter()
                     progress.update(1, float(values["loss"]) if "loss" in values else None)
                     v = self.cfg.data.val
                     val_due = self.validator is not None and ((v.every > 0 and it % v.every == 0)
-                                                               or it == t.iterations)
+                                                               or it == self.total)
                     improved = False
                     if val_due:
                         scores = self.validate()
@@ -470,14 +512,14 @@ class Trainer:
                         if self.dist.is_main:
                             progress.write(f"[{it}] " + ", ".join(
                                 f"{k} {s:.4f} (bicubic {self.validator.baseline[k]:.4f})" for k, s in scores.items()))
-                    if (t.checkpoint_every > 0 and it % t.checkpoint_every == 0) or it == t.iterations or \
+                    if (t.checkpoint_every > 0 and it % t.checkpoint_every == 0) or it == self.total or \
                             improved or stop:
                         self.save(best=improved)
                         last_saved = it
                     if stop:
                         self._stop = self._stop or signal.SIGTERM
                         break
-                    if it >= t.iterations:
+                    if it >= self.total:
                         break
                 if rolled_back:
                     continue
@@ -491,7 +533,7 @@ class Trainer:
                 self.tb.close()
         barrier(self.dist)
         result.iteration = self.iteration
-        result.interrupted = self._stop is not None and self.iteration < t.iterations
+        result.interrupted = self._stop is not None and self.iteration < self.total
         result.signal = self._stop
         result.best = dict(self.best)
         return result

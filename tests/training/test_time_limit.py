@@ -1,0 +1,56 @@
+"""``train.time_limit``: the run stops on time and its schedules are re-planned to end there."""
+
+from __future__ import annotations
+
+import time
+
+from training_helpers import build
+
+
+def test_time_limit_replans_schedule_and_stops(tmp_path, monkeypatch):
+    import facesr.training.engine as engine
+
+    clock = {"t": 0.0}
+    monkeypatch.setattr(engine.time, "perf_counter", lambda: clock["t"])
+    trainer = build(tmp_path / "run", **{"train.iterations": 1000, "train.time_limit": 10.0, "train.plan_after": 4,
+                                          "train.checkpoint_every": 0, "train.log_every": 100,
+                                          "generator.scheduler": {"type": "cosine"}})
+    step = trainer.step
+
+    def timed_step(batch, it):  # every iteration "takes" 1 s
+        clock["t"] += 1.0
+        return step(batch, it)
+
+    trainer.step = timed_step
+    result = trainer.fit()
+    # 1 s per iteration measured after 4 iterations, 6 s left -> 4 + int(0.95 * 6) = 9 iterations planned
+    assert trainer.total == 9 and result.iteration == 9 and not result.interrupted
+    assert trainer.schedulers["generator"].lr_lambdas[0].total == 9
+    lr_end = trainer.optimizers["generator"].param_groups[0]["lr"]
+    assert lr_end < 1e-6  # the cosine ended with the run
+    assert (tmp_path / "run" / "checkpoints" / "iter_0000009.pt").is_file()
+
+
+def test_time_limit_hard_stop(tmp_path, monkeypatch):
+    import facesr.training.engine as engine
+
+    clock = {"t": 0.0}
+    monkeypatch.setattr(engine.time, "perf_counter", lambda: clock["t"])
+    trainer = build(tmp_path / "run", **{"train.iterations": 1000, "train.time_limit": 3.0, "train.plan_after": 100,
+                                          "train.checkpoint_every": 0, "train.log_every": 100})
+    step = trainer.step
+
+    def timed_step(batch, it):
+        clock["t"] += 1.0
+        return step(batch, it)
+
+    trainer.step = timed_step
+    result = trainer.fit()
+    assert result.iteration == 3 and trainer.total == 3
+    assert (tmp_path / "run" / "checkpoints" / "last.pt").is_file()
+
+
+def test_no_time_limit_runs_all_iterations(tmp_path):
+    t0 = time.perf_counter()
+    result = build(tmp_path / "run", **{"train.iterations": 3}).fit()
+    assert result.iteration == 3 and time.perf_counter() - t0 < 60
