@@ -98,3 +98,29 @@ def write_report(result, images: dict[Any, Any], path: str | os.PathLike[str], *
         tmp.write_text(doc, encoding="utf-8")
     written.insert(0, out)
     return written
+
+
+def insert_section(path: str | os.PathLike[str], key: str, section_html: str) -> Path:
+    """Put ``section_html`` into an existing report (atomically), replacing an earlier section with the same
+    ``key``; a new section goes after the comparison grids, before the per-image tables (or the end)."""
+    from ..errors import InputError
+
+    out = Path(path)
+    if not out.is_file():
+        raise InputError(f"{out}: benchmark HTML report not found")
+    doc = out.read_text(encoding="utf-8")
+    start, end = f"<!-- facesr-section:{key} -->", f"<!-- /facesr-section:{key} -->"
+    block = f"{start}<section>{section_html}</section>{end}"
+    if start in doc and end in doc:
+        doc = doc[: doc.index(start)] + block + doc[doc.index(end) + len(end):]
+    else:
+        at = doc.find("per image</h2>")
+        at = doc.rfind("<h2>", 0, at) if at >= 0 else doc.rfind("<script>")
+        if at < 0:
+            at = doc.rfind("</body>")
+        if at < 0:
+            raise InputError(f"{out}: not an HTML report (no </body>)")
+        doc = doc[:at] + block + doc[at:]
+    with atomic_write(out) as tmp:
+        tmp.write_text(doc, encoding="utf-8")
+    return out

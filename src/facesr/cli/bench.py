@@ -19,6 +19,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--metrics", default=None, help="comma-separated metrics (default: the protocol's)")
     p.add_argument("--json", metavar="FILE", help="write all scores (means and per image) as JSON")
     p.add_argument("--html", metavar="FILE", help="write the HTML report (+ PNG grids beside it)")
+    p.add_argument("--save-images", metavar="DIR",
+                   help="keep HR, LR and every SR output as PNG under DIR, with DIR/bench.json (for facesr mos create)")
     p.add_argument("--markdown", metavar="FILE", help="write the table as Markdown")
     p.add_argument("--latex", metavar="FILE", help="write the table as LaTeX")
     p.add_argument("--batch-size", type=int, default=16)
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     metrics = [m for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     result, images = run_bench(folder, methods, scales=scales, protocol=args.protocol, metrics=metrics,
                                dataset=label, batch_size=args.batch_size, device=args.device,
-                               cache=not args.no_cache, progress=not args.quiet, keep_images=bool(args.html))
+                               cache=not args.no_cache, progress=not args.quiet,
+                               keep_images=bool(args.html or args.save_images))
     print(to_text(result))
     command = "facesr " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if args.json:
@@ -67,4 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
         for p in write_report(result, images, args.html, command=command):
             print(f"wrote {p}")
+    if args.save_images:
+        from ..benchmark.images import save_images
+
+        print(f"wrote images and {save_images(result, images, args.save_images, html=args.html)}")
     return 0

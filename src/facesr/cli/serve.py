@@ -1,0 +1,54 @@
+"""``facesr serve``: the local web application (enhance page, MOS rating pages)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "serve",
+        help="local web pages: enhance a photo (before/after), rate MOS studies",
+        description="Starts a threaded local web server. Open http://HOST:PORT/enhance to enhance a photo, "
+        "or a study link http://HOST:PORT/s/STUDY (see facesr mos create). Bind to 127.0.0.1 unless every "
+        "rater is on a network you trust: there is no login.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--db", default=None, help="ratings database (default $FACESR_MOS_DB or ~/.local/share/...)")
+    p.add_argument("--max-upload-mb", type=float, default=16.0, help="largest upload accepted (default 16 MB)")
+    p.add_argument("--max-pixels", type=float, default=4.0, help="largest input image, megapixels (default 4)")
+    p.add_argument("--detector", default="dlib-hog", help="face backend of the enhance page (default dlib-hog)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..errors import InputError
+    from ..mos import default_db
+
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port must be 0..65535, got {args.port}")
+    if args.max_upload_mb <= 0 or args.max_pixels <= 0:
+        raise InputError("--max-upload-mb and --max-pixels must be positive")
+    from werkzeug.serving import make_server
+
+    from ..serve import create_app
+
+    db = args.db or default_db()
+    app = create_app(db, max_upload_mb=args.max_upload_mb, max_pixels=int(args.max_pixels * 1e6),
+                     detector=args.detector)
+    try:
+        server = make_server(args.host, args.port, app, threaded=True)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"facesr serve: http://{host}:{server.server_port}/ (ratings in {db}; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("facesr serve: stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0

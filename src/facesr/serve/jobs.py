@@ -1,0 +1,137 @@
+"""Enhance jobs, processed one at a time by a single worker thread.
+
+A job holds an uploaded (already decoded) image; the worker runs the enhance pipeline and writes
+``input.png``, ``bicubic.png`` (the plain upscale, the "before" of the slider) and ``result.png``
+into the job's folder. Only the newest ``keep`` jobs are kept on disk.
+"""
+
+from __future__ import annotations
+
+import queue
+import secrets
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Job:
+    id: str
+    name: str
+    model: str
+    scale: int
+    image: np.ndarray | None = field(repr=False)
+    state: str = "queued"  # queued -> running -> done | error
+    error: str | None = None
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    output_size: tuple[int, int] | None = None  # (width, height)
+    boxes: list[list[float]] = field(default_factory=list)  # face boxes on the output, (l, t, r, b) px
+    faces_found: int = 0
+    faces_restored: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self, position: int) -> dict[str, Any]:
+        base = f"/api/jobs/{self.id}"
+        d: dict[str, Any] = {"id": self.id, "name": self.name, "model": self.model, "scale": self.scale,
+                             "state": self.state, "error": self.error, "position": position}
+        if self.state == "done":
+            d.update(seconds=round((self.finished or 0) - (self.started or 0), 3), width=self.output_size[0],
+                     height=self.output_size[1], boxes=self.boxes, faces_found=self.faces_found,
+                     faces_restored=self.faces_restored, notes=self.notes,
+                     result=f"{base}/result.png", bicubic=f"{base}/bicubic.png", input=f"{base}/input.png",
+                     download=f"{base}/result.png?download=1")
+        return d
+
+
+class JobQueue:
+    """FIFO of enhance jobs with one worker; ``make_restorer(name)`` builds a restorer per model (cached)."""
+
+    def __init__(self, workdir: Path, make_restorer: Callable[[str], Any], *, detector: str = "dlib-hog",
+                 keep: int = 20):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.make_restorer = make_restorer
+        self.detector = detector
+        self.keep = keep
+        self.jobs: OrderedDict[str, Job] = OrderedDict()
+        self._queue: queue.Queue[Job] = queue.Queue()
+        self._lock = threading.Lock()
+        self._enhancers: dict[str, Any] = {}
+        self._worker: threading.Thread | None = None
+
+    def submit(self, image: np.ndarray, *, name: str, model: str, scale: int) -> Job:
+        job = Job(secrets.token_hex(8), name, model, int(scale), image)
+        with self._lock:
+            self.jobs[job.id] = job
+            while len(self.jobs) > self.keep:
+                old_id, old = next(iter(self.jobs.items()))
+                if old.state in ("queued", "running"):
+                    break
+                self.jobs.pop(old_id)
+                shutil.rmtree(self.workdir / old_id, ignore_errors=True)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="facesr-enhance", daemon=True)
+                self._worker.start()
+        self._queue.put(job)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self.jobs.get(job_id)
+
+    def position(self, job: Job) -> int:
+        """Jobs that run before this one (0 when it is running or finished)."""
+        if job.state != "queued":
+            return 0
+        with self._lock:
+            return sum(1 for j in self.jobs.values() if j.state in ("queued", "running") and j.created < job.created)
+
+    def path(self, job: Job, kind: str) -> Path:
+        return self.workdir / job.id / f"{kind}.png"
+
+    def _enhancer(self, model: str):
+        if model not in self._enhancers:
+            from ..pipeline import Enhancer
+
+            self._enhancers[model] = Enhancer(self.make_restorer(model), detector=self.detector)
+        return self._enhancers[model]
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            job.state, job.started = "running", time.time()
+            try:
+                self._process(job)
+                job.state = "done"
+            except Exception as exc:  # noqa: BLE001 - reported to the page, never kills the worker
+                from ..errors import FacesrError
+
+                job.error = str(exc) if isinstance(exc, FacesrError) else f"enhance failed: {type(exc).__name__}: {exc}"
+                job.state = "error"
+            finally:
+                job.finished = time.time()
+                job.image = None
+                self._queue.task_done()
+
+    def _process(self, job: Job) -> None:
+        from ..io import write_image
+        from ..pipeline.enhance import background
+
+        assert job.image is not None
+        out, report = self._enhancer(job.model).enhance_array(job.image, job.scale)
+        folder = self.workdir / job.id
+        write_image(folder / "input.png", job.image)
+        write_image(folder / "bicubic.png", background(job.image, job.scale))
+        write_image(folder / "result.png", out)
+        job.output_size = (int(out.shape[1]), int(out.shape[0]))
+        job.boxes = [[float(v) * job.scale for v in b] for b in report.boxes]
+        job.faces_found, job.faces_restored, job.notes = report.faces_found, report.faces_restored, report.notes
