@@ -6,7 +6,7 @@ from typing import Any
 
 
 def available_models() -> list[dict[str, Any]]:
-    """``[{"name", "label", "scales"}]``; the first entry is the default (a bundled model if any)."""
+    """``[{"name", "label", "scales"}]``; the first entry is the default (an installed bundled model if any)."""
     models: list[dict[str, Any]] = []
     try:
         from ..models.bundled import list_bundled
@@ -14,6 +14,8 @@ def available_models() -> list[dict[str, Any]]:
         list_bundled = None
     if list_bundled is not None:
         for m in list_bundled():
+            if not m.get("installed", True):  # catalogued but its weights are not in this installation
+                continue
             scales = ", ".join(f"x{s}" for s in m.get("scales", ()))
             models.append({"name": m["name"], "label": f"{m['name']} ({m.get('model', '')} {scales})".strip(),
                            "scales": list(m.get("scales", ()))})
