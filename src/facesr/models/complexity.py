@@ -165,7 +165,9 @@ def model_complexity(name: str, scale: int = 8, hr_size: int = 128, **overrides:
     shape = native_input_shape(info["input"], scale, hr_size)
     x = torch.zeros(shape, device="meta")
     model.eval()
-    macs = count_macs(model, x)
+    # networks with inputs besides the face (given attributes) provide neutral example values
+    extra = model.example_conditions(x) if hasattr(model, "example_conditions") else {}
+    macs = count_macs(model, x, **extra)
     return Complexity(
         name=info["name"],
         scale=scale,

@@ -93,6 +93,54 @@ _add("sparnet_light", f"{_G}.sparnet:SPARNet", aliases=("sparnet_light_attn3d",)
      notes="light variant: one body FAU, 3-D (per-channel) attention maps; no Table 7 row")
 
 
+# -- attribute-constrained (survey §4.3) and identity-preserving (§4.4) families -------------------
+_A = "facesr.models.attribute"
+_I = "facesr.models.identity"
+_FSRSA_PAPER = "Super-Resolving Very Low-Resolution Face Images with Supplementary Attributes (Yu et al.)"
+_AACNN_PAPER = "Attribute Augmented Convolutional Neural Network for Face Hallucination (Lee et al.)"
+_add("fsrsa", f"{_A}.fsrsa:FSRSA", display="FSRSA", family="attribute", paper=_FSRSA_PAPER, venue="CVPR 2018",
+     input="lr", scales=(4, 8, 16), modes=("given", "estimated"), train_inputs=("attributes",),
+     parts={"discriminator": f"{_A}.fsrsa:FSRSADiscriminator"},
+     code="XinYuANU/FaceAttr @ 0650116b: train_encoder_decoder_Stack_skip_perception.lua",
+     notes="attributes concatenated at the 1x1 bottleneck of a U-Net encoder-decoder, STN up-convs; "
+           "attribute-conditional discriminator (Eq. 16); n_attributes 18 (paper), 9 UTKFace, 40 CelebA")
+_add("fsrsa_est", f"{_A}.fsrsa:FSRSA", table7=False, display="FSRSA-est", family="attribute",
+     section="Attribute-constrained FSR Methods", paper=_FSRSA_PAPER, venue="CVPR 2018", input="lr",
+     scales=(4, 8, 16), defaults={"mode": "estimated"}, variant_of="fsrsa", train_inputs=("attributes",),
+     parts={"discriminator": f"{_A}.fsrsa:FSRSADiscriminator"},
+     notes="attributes estimated from the bottleneck by a head trained with Eq. 17; none needed at test time")
+_add("aacnn", f"{_A}.aacnn:AACNN", display="AACNN", family="attribute", paper=_AACNN_PAPER, venue="CVPRW 2018",
+     input="lr", scales=(4, 8, 16), modes=("given", "estimated"), train_inputs=("attributes",),
+     code="jingang-cv/tf-AACNN @ 750c783d; hamidreza-dastmalchi/AACNN @ c31bbb2c: generator.py",
+     notes="attribute branch (FC -> LR-size map -> convs) fused into the transposed-conv SR branch at every "
+           "scale; n_attributes 38 (paper), 9 UTKFace, 40 CelebA")
+_add("aacnn_est", f"{_A}.aacnn:AACNN", table7=False, display="AACNN-est", family="attribute",
+     section="Attribute-constrained FSR Methods", paper=_AACNN_PAPER, venue="CVPRW 2018", input="lr",
+     scales=(4, 8, 16), defaults={"mode": "estimated"}, variant_of="aacnn", train_inputs=("attributes",),
+     notes="attributes estimated from the image branch by a head trained with Eq. 17; none needed at test time")
+_add("sicnn", f"{_I}.sicnn:SICNN", display="SICNN", family="identity",
+     paper="Super-Identity Convolutional Neural Network for Face Hallucination (Zhang et al.)", venue="ECCV 2018",
+     input="lr", scales=(2, 4, 8, 16), train_inputs=(),
+     code="thu-scc/ASC19-FaceSR-SICNN @ b200efef: model.py (CNN-H; third stage enabled for x8)",
+     notes="CNN-H (dense blocks + transposed convs); super-identity loss = loss 'identity' with variant "
+           "'normalized' on dlib's ResNet (the paper's SphereFace CNN-R is not available offline)")
+_add("sigan", f"{_I}.sigan:SiGAN", display="SiGAN", family="identity",
+     paper="SiGAN: Siamese Generative Adversarial Network for Identity-Preserving Face Hallucination (Hsu et al.)",
+     venue="TIP 2019", input="lr", scales=(4, 8, 16), train_inputs=("identity", "reference"),
+     parts={"discriminator": f"{_I}.sigan:SiGANDiscriminator"},
+     code="jesse1029/SiGAN @ 4870a600: srez_model_sia.py",
+     notes="twin generators with shared weights on (face, same-identity reference) and (face, other face) "
+           "pairs, contrastive loss Eq. 23-24 on a pooled 128-d embedding (the released FC on unpooled "
+           "features has 503M weights)")
+_add("wasrgan", f"{_G}.wasrnet:WaSRNet", display="WaSRGAN", family="identity",
+     paper="Wavelet Domain Generative Adversarial Network for Multi-scale Face Hallucination (Huang et al.)",
+     venue="IJCV 2019", input="lr", scales=(2, 4, 8, 16), train_inputs=(), generator_from="wasrnet",
+     parts={"discriminator": f"{_I}.wasrgan:WaveletDiscriminator"},
+     code="none public; generator = hhb072/WaveletSRNet @ f0219900: networks.py",
+     notes="the WaSRNet generator trained with wavelet + wavelet-domain adversarial + identity (L1) losses; "
+           "the discriminator on Haar sub-bands is ours")
+
+
 def model_info(name: str) -> dict[str, Any]:
     """Registry name and metadata of model ``name`` (aliases accepted); no import."""
     entry = _entry(name)

@@ -1,0 +1,1 @@
+"""Identity-preserving FSR networks (survey §4.4): SICNN, SiGAN and the WaSRGAN discriminator."""
