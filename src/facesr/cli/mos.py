@@ -18,7 +18,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     c.add_argument("--from", dest="bench_dir", required=True, metavar="BENCH_DIR", help="folder with bench.json")
     c.add_argument("--methods", default=None, help="comma-separated method labels (default: all in the benchmark)")
     c.add_argument("--scale", type=int, default=None, help="which scale (needed when the benchmark has several)")
-    c.add_argument("--images", type=int, default=10, help="source images, the same for every method (default 10)")
+    c.add_argument("--images", type=int, default=None,
+                   help="source images, the same for every method (default 10, or all when fewer)")
     c.add_argument("--raters-per-image", type=int, default=3, help="raters each image needs (default 3)")
     c.add_argument("--images-per-rater", type=int, default=None,
                    help="split the images into blocks of this many; one rater rates one block (default: all)")

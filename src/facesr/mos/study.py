@@ -48,7 +48,7 @@ def create_study(
     *,
     methods: list[str] | None = None,
     scale: int | None = None,
-    images: int = 10,
+    images: int | None = None,
     raters_per_image: int = 3,
     images_per_rater: int | None = None,
     reference: bool = False,
@@ -76,6 +76,8 @@ def create_study(
     if len(set(chosen)) != len(chosen):
         raise InputError(f"method named twice in {chosen}")
     names = list(bench["names"])
+    if images is None:
+        images = min(10, len(names))
     if images < 1 or images > len(names):
         raise InputError(f"--images must be 1..{len(names)} (images in the benchmark), got {images}")
     if raters_per_image < 1:
