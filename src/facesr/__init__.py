@@ -5,6 +5,8 @@ The Python API mirrors the command line; submodules are imported on first use:
 * ``facesr.degrade(hr, preset, scale, seed)`` -> ``(lr, record)``
 * ``facesr.evaluate(sr=DIR, hr=DIR, scale=S, protocol=NAME, metrics=...)`` -> ``EvalResult``
 * ``facesr.create_metric(name, protocol, scale)``, ``facesr.get_protocol(name)``
+* ``facesr.enhance(image, scale=4, model="rcan-lite")`` -> uint8 image (faces restored, photo upscaled)
+* ``facesr.list_bundled()`` -> the pretrained models shipped in the package
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ _LAZY = {
     "imresize": ("facesr.ops", "imresize"),
     "read_image": ("facesr.io", "read_image"),
     "write_image": ("facesr.io", "write_image"),
+    "enhance": ("facesr.pipeline.enhance", "enhance"),
+    "list_bundled": ("facesr.models.bundled", "list_bundled"),
 }
 
 

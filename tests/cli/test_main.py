@@ -10,9 +10,15 @@ def test_version():
     assert out.returncode == 0 and __version__ in out.stdout
 
 
-def test_demo_writes_images_and_table(tmp_path, capsys):
+def test_demo_writes_images_report_and_table(tmp_path, capsys):
+    import json
+
     assert main(["demo", "-o", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
-    assert "bicubic" in out and "protocol facesr" in out
-    for name in ("hr.png", "lr.png", "bicubic.png", "comparison.png", "metrics.json"):
-        assert (tmp_path / "demo" / name).exists()
+    assert "Bicubic" in out and "rcan-lite" in out and "protocol facesr" in out
+    for name in ("hr/astronaut.png", "lr.png", "bicubic.png", "rcan-lite.png", "comparison.png", "metrics.json",
+                 "report.html", "report_grid_x8.png"):
+        assert (tmp_path / "demo" / name).exists(), name
+    scores = json.loads((tmp_path / "demo" / "metrics.json").read_text())["methods"]
+    assert scores["rcan-lite"]["psnr"] > scores["bicubic"]["psnr"] + 1.0
+    assert main(["demo", "-o", str(tmp_path / "d3"), "--scale", "3"]) == 2

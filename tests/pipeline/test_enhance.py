@@ -70,17 +70,22 @@ def test_cli_folder_colour_and_errors(tmp_path, photo, capsys):
     (src / "broken.jpg").write_bytes(data[: len(data) // 3])
     (src / "notes.txt").write_text("not an image")
     out = tmp_path / "out"
-    code = main(["enhance", str(src), "-o", str(out), "--scale", "2", "--compare", "--quiet",
-                 "--faces-dir", str(tmp_path / "faces")])
+    # the bundled model has no x2: a clear error before any file is touched
+    assert main(["enhance", str(src), "-o", str(out), "--scale", "2", "--quiet"]) == 2
+    assert "rcan-lite has no x2 model (scales: x4, x8, x16)" in capsys.readouterr().err
+    assert not out.exists()
+    code = main(["enhance", str(src), "-o", str(out), "--scale", "4", "--compare", "--quiet",
+                 "--faces-dir", str(tmp_path / "faces"), "--contact-sheet", str(tmp_path / "sheet.png")])
     err = capsys.readouterr().err
     assert code == 2
     assert "broken.jpg" in err and "notes.txt" in err and "2 of 5 file(s) failed" in err
-    assert read_image(out / "photo.png").shape == (384, 384, 3)
+    assert read_image(out / "photo.png").shape == (768, 768, 3)
     assert (out / "photo_compare.png").exists() and any((tmp_path / "faces").glob("photo_face0.png"))
+    assert read_image(tmp_path / "sheet.png").shape[1] == 4 * (2 * 160 + 2 + 6)  # 4 labelled pairs per row
     g = read_image_info(out / "sub" / "gray.png")
-    assert g.grayscale and g.rgb.shape == (48, 48, 3)
+    assert g.grayscale and g.rgb.shape == (96, 96, 3)
     a = read_image_info(out / "alpha.png")
-    assert a.alpha is not None and a.alpha.shape == (32, 32) and abs(int(a.alpha.mean()) - 200) <= 1
+    assert a.alpha is not None and a.alpha.shape == (64, 64) and abs(int(a.alpha.mean()) - 200) <= 1
     # existing outputs are refused without --overwrite
     code = main(["enhance", str(src / "photo.png"), "-o", str(out / "photo.png"), "--quiet"])
     assert code == 2 and "output exists" in capsys.readouterr().err

@@ -14,29 +14,44 @@ from ..errors import InputError
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """One row of the benchmark: ``name`` (``bicubic`` or a zoo name), optional ``checkpoint``."""
+    """One row of the benchmark: ``name`` (``bicubic`` or a zoo name), optional ``checkpoint`` (one
+    file for every scale), or ``bundled`` (a bundled model: its own file per scale)."""
 
     name: str
     checkpoint: Path | None = None
+    bundled: str | None = None
 
     @property
     def label(self) -> str:
+        if self.bundled:
+            return self.bundled
         return self.name if self.checkpoint is None else f"{self.name}:{self.checkpoint.stem}"
 
-    def cache_key(self) -> str:
+    def weights_for(self, scale: int) -> Path | None:
+        """The weights file used at ``scale`` (``None`` for bicubic / untrained)."""
+        if self.bundled:
+            from ..models.bundled import bundled_weights
+
+            return bundled_weights(self.bundled, scale)
+        return self.checkpoint
+
+    def cache_key(self, scale: int | None = None) -> str:
         """Changes whenever the weights change (file digest), so cached outputs stay valid."""
-        if self.checkpoint is None:
+        path = self.weights_for(scale) if (self.bundled and scale is not None) else self.checkpoint
+        if path is None:
             return self.name
         h = hashlib.sha256()
-        with open(self.checkpoint, "rb") as fh:
+        with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
         return f"{self.name}-{h.hexdigest()[:16]}"
 
 
 def parse_methods(text: str) -> list[MethodSpec]:
-    """``"bicubic,rcan:runs/x8.safetensors"`` -> specs; bicubic is always included, first."""
+    """``"bicubic,rcan-lite,rcan:runs/x8.safetensors"`` -> specs; bicubic is always included, first.
+    A bundled model name (``rcan-lite``) uses its own weights at each scale."""
     from ..models import model_info
+    from ..models.bundled import get_bundled, is_bundled
 
     specs: list[MethodSpec] = []
     for item in (s.strip() for s in text.split(",")):
@@ -44,12 +59,17 @@ def parse_methods(text: str) -> list[MethodSpec]:
             continue
         name, _, ckpt = item.partition(":")
         name = name.strip().lower()
+        if is_bundled(name) and not ckpt:
+            entry = get_bundled(name)
+            specs.append(MethodSpec(entry.model, bundled=entry.name))
+            continue
         if name != "bicubic":
             model_info(name)  # unknown names raise with suggestions
         path = None
         if name != "bicubic" and not ckpt:
             raise InputError(f"method {name!r} needs trained weights: give {name}:CHECKPOINT "
-                             "(.safetensors state dict or a facesr training checkpoint)")
+                             "(.safetensors state dict or a facesr training checkpoint), or a bundled model "
+                             "(facesr zoo --bundled)")
         if ckpt:
             path = Path(ckpt).expanduser()
             if not path.is_file():
@@ -120,18 +140,19 @@ def build_network(spec: MethodSpec, scale: int):
     that records its network (model, scale, options) is rebuilt with those options."""
     from ..models import create
 
-    if spec.checkpoint is None:
+    path = spec.weights_for(scale)
+    if path is None:
         return create(spec.name, scale=scale).eval()
-    state, desc = load_weights(spec.checkpoint)
+    state, desc = load_weights(path)
     if desc.get("model") and desc["model"] != spec.name:
-        raise InputError(f"{spec.checkpoint}: weights of {desc['model']!r}, not {spec.name!r}")
+        raise InputError(f"{path}: weights of {desc['model']!r}, not {spec.name!r}")
     if desc.get("scale") and int(desc["scale"]) != scale:
-        raise InputError(f"{spec.checkpoint}: weights for x{desc['scale']}, asked for x{scale}")
+        raise InputError(f"{path}: weights for x{desc['scale']}, asked for x{scale}")
     model = create(spec.name, scale=scale, **desc.get("options", {}))
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise InputError(
-            f"{spec.checkpoint}: weights do not fit {spec.name} x{scale} "
+            f"{path}: weights do not fit {spec.name} x{scale} "
             f"({len(missing)} missing, {len(unexpected)} unexpected keys, e.g. "
             f"{(missing or unexpected)[0]})"
         )

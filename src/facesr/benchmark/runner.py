@@ -52,7 +52,7 @@ def _cached_run(cache: Path | None, spec: MethodSpec, lr: np.ndarray, names: lis
                 proto: Protocol, **kw: Any) -> np.ndarray:
     if cache is None:
         return run_method(spec, lr, scale, proto, **kw)
-    path = cache / proto.name / f"x{scale}" / f"{spec.cache_key()}.npz"
+    path = cache / proto.name / f"x{scale}" / f"{spec.cache_key(scale)}.npz"
     if path.is_file():
         with np.load(path) as data:
             if list(data["names"]) == names:
@@ -66,23 +66,39 @@ def _cached_run(cache: Path | None, spec: MethodSpec, lr: np.ndarray, names: lis
     return sr
 
 
-def _complexity(spec: MethodSpec) -> dict[str, Any]:
+def _complexity(spec: MethodSpec, scales: Sequence[int]) -> dict[str, Any]:
+    """Family, display name, Params and MACs (at x8, or the first benchmarked scale the weights have)
+    of the network the weights describe."""
     if spec.name == "bicubic":
         return {"family": "baseline", "display": "Bicubic", "params": None, "params_survey": None,
                 "gmacs": None}
     from ..models import model_complexity, model_info
 
     info = model_info(spec.name)
+    options: dict[str, Any] = {}
+    at = 8
     try:
-        c = model_complexity(spec.name, scale=8)
+        if spec.bundled:
+            from ..models.bundled import get_bundled
+
+            have = get_bundled(spec.bundled).scales
+            at = 8 if 8 in have else next((s for s in scales if s in have), have[0])
+        path = spec.weights_for(at)
+        if path is not None:
+            from .methods import load_weights
+
+            options = load_weights(path)[1].get("options", {})
+        c = model_complexity(spec.name, scale=at, **options)
         params, ps, g = c.params, c.params_survey, c.gmacs
     except Exception:  # complexity is informative; a failure must not stop the benchmark
         params = ps = g = None
     t7 = info.get("table7")
-    return {"family": info["family"], "display": info["display"] + ("" if spec.checkpoint is None else
-                                                                     f" ({spec.checkpoint.stem})"),
-            "params": params, "params_survey": ps, "gmacs": g,
-            "survey_params": getattr(t7, "params", None), "survey_flops": getattr(t7, "flops", None)}
+    suffix = "" if spec.checkpoint is None else f" ({spec.checkpoint.stem})"
+    display = f"{spec.bundled} (bundled {info['display']})" if spec.bundled else info["display"] + suffix
+    default = not options
+    return {"family": info["family"], "display": display, "params": params, "params_survey": ps, "gmacs": g,
+            "survey_params": getattr(t7, "params", None) if default else None,
+            "survey_flops": getattr(t7, "flops", None) if default else None}
 
 
 def run_bench(
@@ -120,7 +136,7 @@ def run_bench(
     result = BenchResult(dataset or Path(hr_dir).name, proto.name, proto.convention(), list(scales),
                          metric_names, len(names), names=names)
     images: dict[Any, Any] = {"hr": hr} if keep_images else {}
-    info = {spec.label: _complexity(spec) for spec in methods}
+    info = {spec.label: _complexity(spec, scales) for spec in methods}
     scores: dict[str, dict[str, dict[str, float]]] = {spec.label: {} for spec in methods}
     for scale in scales:
         h, w = hr.shape[1:3]
@@ -141,5 +157,6 @@ def run_bench(
     for spec in methods:
         result.rows.append({"method": spec.label, "name": spec.name,
                             "checkpoint": str(spec.checkpoint) if spec.checkpoint else None,
+                            "bundled": spec.bundled,
                             **info[spec.label], "scores": scores[spec.label]})
     return result, images

@@ -1,8 +1,10 @@
 """``facesr demo``: the main job on an embedded default face, offline and on CPU.
 
 Takes the public-domain astronaut portrait shipped by scikit-image, crops the face to 128x128,
-degrades it x8 with the protocol's kernel, restores it (bicubic baseline; bundled models are used
-when present), scores every result under the protocol and writes the images and a comparison grid.
+degrades it by the protocol (x8 MATLAB bicubic by default), restores it with the bundled model
+(``rcan-lite``) and with bicubic, scores both under the protocol, and writes the images, a
+comparison grid (PNG) and an HTML report with the metrics table. It runs the same code as
+``facesr bench`` on a one-face test set.
 """
 
 from __future__ import annotations
@@ -11,47 +13,71 @@ import argparse
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("demo", help="degrade and restore a bundled real face, print the metrics table",
+    p = sub.add_parser("demo", help="degrade and restore a bundled real face; HTML report vs bicubic",
                        description=__doc__)
     p.add_argument("-o", "--out", default="facesr-demo", help="output folder (default ./facesr-demo)")
-    p.add_argument("--scale", type=int, default=8, help="upscaling factor (default 8)")
+    p.add_argument("--scale", type=int, default=8, help="upscaling factor: 4, 8 or 16 (default 8)")
+    p.add_argument("--model", default="rcan-lite", help="bundled model (default rcan-lite) or NAME:CHECKPOINT")
     p.add_argument("--protocol", default="facesr", help="evaluation protocol (default facesr)")
     return p
 
 
+def _metrics() -> list[str]:
+    """PSNR, SSIM, MS-SSIM, and LPIPS when its weight package is installed."""
+    from ..errors import FacesrError
+    from ..metrics import create_metric
+
+    names = ["psnr", "ssim", "ms_ssim"]
+    try:
+        create_metric("lpips", "facesr", 8)
+        names.append("lpips")
+    except FacesrError:
+        pass
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
+    import shlex
+    import sys
     from pathlib import Path
 
     import numpy as np
 
-    from ..evaluation import evaluate_arrays
+    from ..benchmark.methods import parse_methods
+    from ..benchmark.report import write_report
+    from ..benchmark.runner import run_bench
+    from ..benchmark.table import to_text
+    from ..errors import InputError
     from ..io import write_image
-    from ..metrics import get_protocol
     from ..samples import astronaut_face
-    from ._common import format_table, write_json
+    from ._common import write_json
 
-    proto = get_protocol(args.protocol)
     out = Path(args.out)
+    if args.scale not in (4, 8, 16):
+        raise InputError(f"--scale must be 4, 8 or 16 (the bundled model's scales), got {args.scale}")
     hr = astronaut_face(128)
-    lr = proto.make_lr(hr, args.scale)
-    results = {"bicubic": proto.upsample(lr, args.scale)}
-    rows, scores = [], {}
-    for method, sr in results.items():
-        r = evaluate_arrays([sr], [hr], ["astronaut"], scale=args.scale, protocol=proto,
-                            metrics=["psnr", "ssim", "ms_ssim"], method=method)
-        scores[method] = r.metrics
-        rows.append([method, *r.metrics.values()])
-    write_image(out / "hr.png", hr)
+    write_image(out / "hr" / "astronaut.png", hr)
+    methods = parse_methods(f"bicubic,{args.model}")
+    result, images = run_bench(out / "hr", methods, scales=[args.scale], protocol=args.protocol,
+                               metrics=_metrics(), dataset="astronaut (scikit-image, public domain)",
+                               cache=False, progress=False, keep_images=True)
+    s = args.scale
+    lr = images[s]["lr"][0]
     write_image(out / "lr.png", lr)
-    nearest = np.repeat(np.repeat(lr, args.scale, axis=0), args.scale, axis=1)
-    for method, sr in results.items():
+    outputs = {m: images[s][m][0] for m in (r["method"] for r in result.rows)}
+    for method, sr in outputs.items():
         write_image(out / f"{method}.png", sr)
-    grid = np.concatenate([nearest, *results.values(), hr], axis=1)
+    nearest = np.repeat(np.repeat(lr, s, axis=0), s, axis=1)
+    from ..benchmark.figures import comparison_grid
+
+    grid = comparison_grid([[nearest, *outputs.values(), hr]], [f"LR x{s}", *outputs, "HR"])
     write_image(out / "comparison.png", grid)
-    write_json(out / "metrics.json", {"protocol": proto.name, "convention": proto.convention(args.scale),
-                                      "scale": args.scale, "n": 1, "methods": scores})
-    print(f"astronaut face 128x128, LR {lr.shape[1]}x{lr.shape[0]} (x{args.scale})")
-    print(format_table(["method", "PSNR (dB)", "SSIM", "MS-SSIM"], rows))
-    print(proto.convention(args.scale))
-    print(f"wrote {out}/comparison.png (LR nearest | {' | '.join(results)} | HR) and metrics.json")
+    command = "facesr " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_report(result, images, out / "report.html", command=command)
+    write_json(out / "metrics.json", {"protocol": result.protocol, "convention": result.convention, "scale": s,
+                                      "n": 1, "methods": {r["method"]: r["scores"][str(s)] for r in result.rows}})
+    print(f"astronaut face 128x128, LR {lr.shape[1]}x{lr.shape[0]} (x{s})")
+    print(to_text(result))
+    print(f"wrote {out}/report.html, {out}/comparison.png (LR nearest | {' | '.join(outputs)} | HR), "
+          "metrics.json")
     return 0

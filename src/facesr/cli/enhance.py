@@ -16,29 +16,29 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("input", metavar="IN", help="image file or folder")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file or folder")
     p.add_argument("--scale", type=int, default=4, help="upscaling factor of the whole image (default 4)")
-    p.add_argument("--model", default="bicubic",
-                   help="bicubic, or NAME:CHECKPOINT of a trained zoo network (see --model-scale)")
-    p.add_argument("--model-scale", type=int, default=None, help="scale the checkpoint was trained for")
+    p.add_argument("--model", default="rcan-lite",
+                   help="rcan-lite (bundled, x4/x8/x16; default), bicubic, or NAME:CHECKPOINT of a trained zoo "
+                        "network")
+    p.add_argument("--model-scale", type=int, default=None,
+                   help="scale a NAME:CHECKPOINT was trained for, when its file does not say")
     p.add_argument("--detector", default="dlib-hog", help="face backend: dlib-hog, dlib-cnn, dlib-hog-cnn, mediapipe")
     p.add_argument("--aligned", action="store_true", help="inputs are aligned face crops (no detection)")
     p.add_argument("--compare", action="store_true", help="also write <name>_compare.png (bicubic | enhanced)")
     p.add_argument("--faces-dir", metavar="D", help="also write every restored aligned face here")
+    p.add_argument("--contact-sheet", metavar="F",
+                   help="also write one PNG of bicubic | enhanced pairs of every image (zoomed on the first face)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
 def _restorer(args):
-    from ..errors import InputError
-    from ..pipeline import BicubicRestorer, ModelRestorer
+    from ..pipeline.enhance import check_scale
+    from ..pipeline.restorers import make_restorer
 
-    if args.model == "bicubic":
-        return BicubicRestorer()
-    name, _, ckpt = args.model.partition(":")
-    if not ckpt:
-        raise InputError(f"--model {args.model!r}: give bicubic or NAME:CHECKPOINT")
-    scale = args.model_scale or args.scale
-    return ModelRestorer({scale: (name, ckpt)}, name=name)
+    r = make_restorer(args.model, scale=args.model_scale or args.scale)
+    check_scale(r, args.scale)
+    return r
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     failures = Failures()
     done, times = 0, []
+    sheet: list = []
     it = files if args.quiet else __import__("tqdm").tqdm(files, desc="enhancing", unit="img")
     for f in it:
         out_path = target(f)
@@ -105,6 +106,12 @@ def run(args: argparse.Namespace) -> int:
                     write_image(faces_dir / f"{stem}_face{i}.png", face)
             times.append(time.perf_counter() - t0)
             done += 1
+            if args.contact_sheet:
+                from ..pipeline.sheet import focus_region
+
+                x0, y0, x1, y1 = focus_region(out.shape[:2], report.boxes, args.scale)
+                base = background(info.rgb, args.scale)
+                sheet.append((f.stem[:24], base[y0:y1, x0:x1], out[y0:y1, x0:x1]))
             if not args.quiet:
                 msg = f"{f.name}: {report.mode}, {report.faces_restored}/{report.faces_found} face(s) restored"
                 if report.notes:
@@ -113,5 +120,11 @@ def run(args: argparse.Namespace) -> int:
         except FacesrError as exc:
             failures.add(f, exc, out_path)
     if times:
-        print(f"enhanced {done} image(s) into {dst} ({np.mean(times):.2f} s per image)")
+        print(f"enhanced {done} image(s) into {dst} ({np.mean(times):.2f} s per image, "
+              f"median {np.median(times):.2f} s, max {np.max(times):.2f} s)")
+    if sheet:
+        from ..pipeline.sheet import contact_sheet
+
+        write_image(args.contact_sheet, contact_sheet(sheet))
+        print(f"wrote contact sheet {args.contact_sheet} ({len(sheet)} image(s))")
     return failures.report(len(files), "file(s)")

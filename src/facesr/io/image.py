@@ -222,7 +222,9 @@ def uint8_to_tensor(images: np.ndarray | list[np.ndarray]):
     arr = np.stack(images) if isinstance(images, list) else np.asarray(images)
     if arr.ndim == 3:
         arr = arr[None]
-    t = torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2)
+    if not arr.flags.writeable or not arr.flags.c_contiguous:
+        arr = np.array(arr, order="C")  # torch needs a writable buffer (read-only cache arrays, views)
+    t = torch.from_numpy(arr).permute(0, 3, 1, 2)
     return t.to(torch.float32).div_(255.0)
 
 

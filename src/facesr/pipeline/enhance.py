@@ -138,7 +138,24 @@ def _invert(m: np.ndarray) -> np.ndarray:
     return np.linalg.inv(a)[:2]
 
 
-def enhance(image: np.ndarray, scale: int = 4, *, restorer: Restorer | None = None, detector: str = "dlib-hog",
-            aligned: bool | None = None) -> np.ndarray:
-    """Python API: super-resolve a uint8 ``H x W x 3`` face crop or photo by ``scale``."""
-    return Enhancer(restorer, detector=detector).enhance_array(image, scale, aligned=aligned)[0]
+def enhance(image: np.ndarray, scale: int = 4, *, model: str | Restorer = "rcan-lite",
+            restorer: Restorer | None = None, detector: str = "dlib-hog", aligned: bool | None = None,
+            device: str = "cpu") -> np.ndarray:
+    """Python API: super-resolve a uint8 ``H x W x 3`` face crop or photo by ``scale``.
+
+    ``model``: ``rcan-lite`` (bundled, x4/x8/x16), ``bicubic``, ``NAME:CHECKPOINT`` or a
+    :class:`Restorer` (``restorer`` is the older spelling of the same). Faces are restored by the
+    model scale whose LR size fits them; ``scale`` must be one the model has (any for bicubic).
+    """
+    from .restorers import make_restorer
+
+    r = make_restorer(restorer if restorer is not None else model, scale=scale, device=device)
+    check_scale(r, scale)
+    return Enhancer(r, detector=detector).enhance_array(image, scale, aligned=aligned)[0]
+
+
+def check_scale(restorer: Restorer, scale: int) -> None:
+    """A model restorer must have an x``scale`` model (bicubic takes any integer scale)."""
+    if not isinstance(restorer, BicubicRestorer) and int(scale) not in restorer.scales:
+        raise InputError(f"{restorer.name} has no x{scale} model (scales: "
+                         f"{', '.join(f'x{s}' for s in restorer.scales)}); choose one of them or --model bicubic")

@@ -83,3 +83,34 @@ class ModelRestorer(Restorer):
                 x = uint8_to_tensor(faces[i : i + self.batch_size]).to(self.device)
                 out.append(tensor_to_uint8(super_resolve(net, x, kernel=self.kernel).clamp(0, 1)))
         return np.concatenate(out)
+
+
+def make_restorer(model: str | Restorer = "rcan-lite", *, scale: int | None = None, device: str = "cpu",
+                  batch_size: int = 16) -> Restorer:
+    """A restorer from a name: ``bicubic``, a bundled model (``rcan-lite``, every scale it ships), or
+    ``NAME:CHECKPOINT`` (one zoo network; its scale from the file's metadata, else ``scale``)."""
+    if isinstance(model, Restorer):
+        return model
+    text = str(model).strip()
+    if text.lower() == "bicubic":
+        return BicubicRestorer()
+    from ..models.bundled import bundled_restorer, is_bundled
+
+    if is_bundled(text):
+        return bundled_restorer(text, device=device, batch_size=batch_size)
+    name, _, ckpt = text.partition(":")
+    if not ckpt:
+        from ..models.bundled import BUNDLED
+
+        raise InputError(f"model {text!r}: give bicubic, a bundled model ({', '.join(BUNDLED)}) or NAME:CHECKPOINT")
+    path = Path(ckpt).expanduser()
+    if not path.is_file():
+        raise InputError(f"{path}: weights for model {name!r} not found")
+    from ..benchmark.methods import load_weights
+
+    have = load_weights(path)[1].get("scale")
+    s = int(have) if have else scale
+    if s is None:
+        raise InputError(f"{path}: the file does not say its scale; give the scale it was trained for")
+    return ModelRestorer({s: (name.strip().lower(), path)}, name=name.strip().lower(), device=device,
+                         batch_size=batch_size)
