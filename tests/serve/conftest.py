@@ -64,14 +64,21 @@ class ServerProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
         self.proc = subprocess.Popen([sys.executable, "-m", "facesr", "serve", "--port", "0", "--db", str(db), *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
+        lines: list[str] = []
+
+        def read_banner() -> None:  # warnings may come first; the banner is the line with the URL
+            for text in self.proc.stdout:
+                lines.append(text)
+                if "http://" in text:
+                    return
+
+        reader = threading.Thread(target=read_banner, daemon=True)
         reader.start()
         reader.join(60)
-        if not line or "http://" not in line[0]:
+        if not lines or "http://" not in lines[-1]:
             self.kill()
-            raise RuntimeError(f"facesr serve did not start: {line}")
-        self.url = line[0].split()[2].rstrip("/")
+            raise RuntimeError(f"facesr serve did not start: {''.join(lines)[-2000:]}")
+        self.url = "http://" + lines[-1].split("http://")[1].split()[0].rstrip("/")
         threading.Thread(target=self.proc.stdout.read, daemon=True).start()  # keep draining the log
 
     def kill(self) -> None:

@@ -94,9 +94,8 @@ def _rate(d, base: str, study: str, scores: dict[str, int], rng, *, stop_after: 
         score = int(rng.integers(1, 6))
         d.find_element(By.TAG_NAME, "body").send_keys(str(score))
         WebDriverWait(d, 30).until(
-            lambda x: x.find_elements(By.ID, "done")
-            or (x.find_elements(By.NAME, "item") and x.find_element(By.NAME, "item").get_attribute("value") != item),  # noqa: B023
-        )
+            lambda x, old=item: x.find_elements(By.ID, "done")
+            or (x.find_elements(By.NAME, "item") and x.find_element(By.NAME, "item").get_attribute("value") != old))
         scores[item] = score
         n += 1
     return d.current_url.split("/r/")[-1] if "/r/" in d.current_url else ""
