@@ -45,22 +45,32 @@ def test_parallel_processes_store_each_rating_once(tmp_path):
     assert len({(r["rater"], r["item"]) for r in rows}) == 80
 
 
-def _join(db: str, rater: str) -> str:
-    try:
-        Store(db).join("s", rater)
-        return "ok"
-    except StudyFullError:
-        return "full"
+def _join(db: str, rater: str) -> int:
+    return Store(db).join("s", rater)
 
 
-def test_concurrent_joins_respect_raters_per_image(tmp_path):
+def test_concurrent_joins_balance_blocks(tmp_path):
     db = tmp_path / "r.sqlite"
     _study(db, raters=2, blocks=2)
     with mp.get_context("spawn").Pool(3) as pool:
-        outcome = pool.starmap(_join, [(str(db), f"r{k}") for k in range(6)])
-    assert sorted(outcome) == ["full", "full", "ok", "ok", "ok", "ok"]
-    blocks = [r["block"] for r in Store(db).raters("s")]
-    assert sorted(blocks) == [0, 0, 1, 1]
+        blocks = pool.starmap(_join, [(str(db), f"r{k}") for k in range(5)])
+    assert sorted(blocks) == [0, 0, 0, 1, 1]
+
+
+def test_full_means_enough_raters_finished(tmp_path):
+    store = _study(tmp_path / "r.sqlite", raters=2, blocks=2)
+
+    def finish(rater):
+        for it in store.order("s", rater):
+            store.rate("s", rater, it.item, 3)
+
+    assert [store.join("s", r) for r in "abcd"] == [0, 1, 0, 1]
+    finish("a"), finish("c")
+    assert store.join("s", "e") == 1  # block 0 has two finished raters; a rater who leaves locks nothing
+    finish("b"), finish("d")
+    with pytest.raises(StudyFullError, match="already has 2 rater"):
+        store.join("s", "f")
+    assert store.progress("s", "e")[1:] == (0, 2)  # e may still finish (more ratings than the target)
 
 
 def test_order_is_per_rater_and_stable(tmp_path):

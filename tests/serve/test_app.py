@@ -57,6 +57,7 @@ def test_pages_are_served_from_the_package(app):
 
 
 def test_enhance_api_upload_and_sample(app):
+    pytest.importorskip("dlib", reason="dlib-bin is needed for face detection")
     c = app.test_client()
     r = c.post("/api/enhance", data={"image": (io.BytesIO(_png(40, 30)), "small.png"), "model": "bicubic",
                                      "scale": "2"}, content_type="multipart/form-data")
@@ -149,6 +150,9 @@ def test_rating_flow_resume_and_bad_input(app):
 
 def test_study_full(app):
     c1, c2, c3 = (app.test_client() for _ in range(3))
-    _join(c1), _join(c2)
+    for c in (c1, c2):
+        rater = _join(c)
+        while (item := _current_item(c, "t1", rater)) is not None:
+            assert c.post(f"/s/t1/r/{rater}", data={"item": item, "score": "3"}).status_code == 303
     r = c3.post("/s/t1/join")
     assert r.status_code == 409 and "already has 2 rater(s)" in _text(r)

@@ -183,8 +183,10 @@ class Store:
     def join(self, study: str, rater: str, *, label: str = "", user_agent: str = "") -> int:
         """Register ``rater`` (idempotent) and return their block of images.
 
-        A new rater gets the block with the fewest raters that still needs some
-        (``raters_per_image`` per block); :class:`StudyFullError` when every block has enough.
+        A new rater gets, among the blocks that still lack ``raters_per_image`` raters who finished
+        them, the one with the fewest raters so far (so a rater who starts and leaves does not lock a
+        block; a block may end up with more than the target). :class:`StudyFullError` when every
+        block has enough finished raters.
         """
         check_id(rater, "rater id")
         cfg = self.study(study)["config"]
@@ -193,13 +195,20 @@ class Store:
             row = con.execute("SELECT block FROM raters WHERE study=? AND rater=?", (study, rater)).fetchone()
             if row is not None:
                 return int(row["block"])
-            counts = {b: 0 for b in range(int(cfg.get("blocks", 1)))}
-            for r in con.execute("SELECT block, COUNT(*) AS n FROM raters WHERE study=? GROUP BY block", (study,)):
-                counts[r["block"]] = r["n"]
-            open_blocks = [b for b, n in counts.items() if n < need]
+            blocks = range(int(cfg.get("blocks", 1)))
+            joined = dict.fromkeys(blocks, 0)
+            finished = dict.fromkeys(blocks, 0)
+            size = {r["block"]: r["n"] for r in con.execute(
+                "SELECT block, COUNT(*) AS n FROM items WHERE study=? GROUP BY block", (study,))}
+            for r in con.execute(
+                    "SELECT a.block, COUNT(g.item) AS n FROM raters a LEFT JOIN ratings g ON g.study=a.study "
+                    "AND g.rater=a.rater WHERE a.study=? GROUP BY a.rater", (study,)):
+                joined[r["block"]] += 1
+                finished[r["block"]] += int(r["n"] >= size.get(r["block"], 0))
+            open_blocks = [b for b in blocks if finished[b] < need]
             if not open_blocks:
                 raise StudyFullError(f"study {study!r} already has {need} rater(s) for every image; thank you")
-            block = min(open_blocks, key=lambda b: (counts[b], b))
+            block = min(open_blocks, key=lambda b: (joined[b], b))
             con.execute("INSERT INTO raters VALUES (?,?,?,?,?,?)",
                         (study, rater, label[:200], block, user_agent[:300], time.time()))
             return block
