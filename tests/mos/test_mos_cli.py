@@ -81,6 +81,8 @@ def test_create_rate_report(bench, tmp_path, capsys):
     assert 0 < rep["agreement"]["ordinal"] <= 1
     assert Image.open(out / "mos.png").size == (920, 360)
     assert "| bicubic | 8 | 3.500 |" in (out / "mos.md").read_text()
+    csv_rows = (out / "ratings.csv").read_text().splitlines()
+    assert csv_rows[0] == "rater,item,method,image,reference,score,shown_at,rated_at" and len(csv_rows) == 25
     # the section goes into the bench report once; a second report replaces it
     assert main(["mos", "--db", str(db), "report", "cli", "-o", str(out)]) == 0
     page = (bench / "report.html").read_text()

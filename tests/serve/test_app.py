@@ -156,3 +156,22 @@ def test_study_full(app):
             assert c.post(f"/s/t1/r/{rater}", data={"item": item, "score": "3"}).status_code == 303
     r = c3.post("/s/t1/join")
     assert r.status_code == 409 and "already has 2 rater(s)" in _text(r)
+
+
+def test_serve_cli_errors(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import facesr
+
+    env = {**os.environ, "PYTHONPATH": str(Path(facesr.__file__).resolve().parents[1])}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "facesr", "serve", "--port", str(port), "--db",
+                            str(tmp_path / "m.sqlite")], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in r.stderr

@@ -31,7 +31,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     s.add_parser("list", help="list the studies in the database")
     r = s.add_parser("report", help="MOS per method with 95%% CIs, rater agreement, correlation with the metrics")
     r.add_argument("study", metavar="STUDY", help="study id")
-    r.add_argument("-o", "--out", default=None, help="folder for mos.json, mos.md, mos.png (default: study folder)")
+    r.add_argument("-o", "--out", default=None,
+                   help="folder for mos.json, mos.md, mos.png, ratings.csv (default: the study folder)")
     r.add_argument("--html", default=None,
                    help="bench HTML report to add the MOS section to (default: the one recorded by the bench)")
     r.add_argument("--no-html", action="store_true", help="do not touch any HTML report")
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     info = store.study(args.study)
     rep = compute_report(store, args.study)
     print(to_text(rep))
-    paths = write_outputs(rep, args.out or info["folder"])
+    paths = write_outputs(rep, args.out or info["folder"], store.ratings(args.study))
     for p in paths.values():
         print(f"wrote {p}")
     target = args.html or (None if args.no_html else info["config"].get("report_html"))

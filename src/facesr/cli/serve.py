@@ -41,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
                      detector=args.detector)
     try:
         server = make_server(args.host, args.port, app, threaded=True)
-    except OSError as exc:
-        raise InputError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    except (OSError, SystemExit) as exc:  # werkzeug explains a busy port on stderr and exits
+        reason = exc.strerror if isinstance(exc, OSError) else "address in use or not available"
+        raise InputError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"facesr serve: http://{host}:{server.server_port}/ (ratings in {db}; Ctrl-C stops)", flush=True)
     try:

@@ -73,6 +73,7 @@ def compute_report(store: Store, study: str) -> dict[str, Any]:
         corr[k] = {"per_item": correlation([a for a, _ in pts], [b for _, b in pts]),
                    "per_method": correlation([a for a, _ in meth], [b for _, b in meth])}
     need = int(cfg["raters_per_image"])
+    seconds = [r["rated_at"] - r["shown_at"] for r in ratings if r["shown_at"] is not None]
     points = [{"item": i.item, "method": i.method, "image": i.image, "mos": item_mos[i.item],
                "n": len(by_item[i.item]),
                **{k: per_image.get(i.method, {}).get(i.image, {}).get(k) for k in metrics}}
@@ -82,6 +83,7 @@ def compute_report(store: Store, study: str) -> dict[str, Any]:
         "images": len(cfg["images"]), "items": len(items), "raters_per_image": need,
         "ratings": len(ratings), "raters": dict(per_rater),
         "unique_pairs": len({(r["rater"], r["item"]) for r in ratings}),
+        "median_seconds_per_rating": float(np.median(seconds)) if seconds else None,
         "items_complete": sum(1 for i in items if len(by_item[i.item]) >= need),
         "methods": rows, "metrics": metrics,
         "agreement": {level: krippendorff_alpha(by_item, level) for level in ("ordinal", "interval", "nominal")},
@@ -104,7 +106,8 @@ def to_text(rep: dict[str, Any]) -> str:
     lines = [f"study {rep['study']}: {rep['title']}",
              f"{rep['ratings']} ratings by {len(rep['raters'])} rater(s) on {rep['items']} items "
              f"({rep['images']} images); {rep['items_complete']}/{rep['items']} items have "
-             f"{rep['raters_per_image']} rating(s)", "", format_table(head, body), ""]
+             f"{rep['raters_per_image']} rating(s); median time per rating "
+             f"{_fmt(rep['median_seconds_per_rating'], '.1f')} s", "", format_table(head, body), ""]
     a = rep["agreement"]
     lines.append(f"Krippendorff's alpha: ordinal {_fmt(a['ordinal'])}, interval {_fmt(a['interval'])}, "
                  f"nominal {_fmt(a['nominal'])}")
@@ -155,8 +158,10 @@ def html_section(rep: dict[str, Any], png: bytes | None) -> str:
     return "".join(parts)
 
 
-def write_outputs(rep: dict[str, Any], out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """``mos.json``, ``mos.md`` and ``mos.png`` in ``out_dir`` (atomic writes)."""
+def write_outputs(rep: dict[str, Any], out_dir: str | os.PathLike[str],
+                  ratings: list[dict[str, Any]] | None = None) -> dict[str, Path]:
+    """``mos.json``, ``mos.md``, ``mos.png`` and (given ``ratings``, as from :meth:`Store.ratings`)
+    ``ratings.csv`` with every rating and its times (Unix seconds) in ``out_dir`` (atomic writes)."""
     from ..cli._common import write_json
     from ..io import atomic_write
     from .plot import plot_report
@@ -169,4 +174,13 @@ def write_outputs(rep: dict[str, Any], out_dir: str | os.PathLike[str]) -> dict[
     with atomic_write(out / "mos.png") as tmp:
         plot_report(rep).save(tmp, format="PNG")
     paths["png"] = out / "mos.png"
+    if ratings is not None:
+        import csv
+
+        cols = ["rater", "item", "method", "image", "reference", "score", "shown_at", "rated_at"]
+        with atomic_write(out / "ratings.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(ratings)
+        paths["csv"] = out / "ratings.csv"
     return paths
