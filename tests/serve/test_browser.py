@@ -61,7 +61,11 @@ def test_enhance_page_upload_realworld_photo(browser, serve, tmp_path):
     d.execute_script("var s=document.getElementById('slider'); s.value=20; s.dispatchEvent(new Event('input'));")
     assert "80%" in d.find_element(By.ID, "after-wrap").get_attribute("style")
 
-    # bad input: a non-image file, an oversized file (refused in the page and by the server)
+
+def test_enhance_page_bad_uploads(browser, serve, tmp_path):
+    """A non-image file and an oversized file: one-line messages in the page; the server refuses too."""
+    server = serve(tmp_path / "mos.sqlite", "--max-upload-mb", "1")
+    d = browser()
     txt = tmp_path / "notes.txt"
     txt.write_text("not an image")
     big = tmp_path / "big.png"
