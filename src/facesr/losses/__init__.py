@@ -21,6 +21,8 @@ _LAZY = {
     "spgan_maps": "adversarial", "GAN_MODES": "adversarial",
     "CycleLoss": "structure", "PriorLoss": "structure", "AttributeLoss": "structure",
     "AttributeDiscriminatorLoss": "structure", "mismatched_attributes": "structure",
+    "LandmarkHeatmapLoss": "landmark", "ParsingMapLoss": "landmark", "FANHeatmapLoss": "landmark",
+    "render_heatmaps": "landmark",
     "IdentityLoss": "identity", "AttentionIdentityLoss": "identity", "ASoftmaxLoss": "identity",
     "ContrastiveLoss": "identity", "AFVLoss": "identity", "identity_distance": "identity",
     "WeightedLoss": "weighted", "Context": "weighted", "build_loss": "weighted",

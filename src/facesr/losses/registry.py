@@ -44,6 +44,12 @@ _add("cycle", "structure:CycleLoss", eq="13", inputs=("lr", "lr_cycle", "hr", "h
      description="cycle consistency of LR and HR")
 _add("prior", "structure:PriorLoss", eq="15", inputs=("prior_pred", "heatmaps"), kind="structure",
      description="distance of estimated and true heatmaps / landmarks / parsing")
+_add("landmark_heatmap", "landmark:LandmarkHeatmapLoss", eq="15", inputs=("heatmaps_pred", "landmarks"),
+     kind="structure", description="estimated heatmaps vs Gaussians drawn from the true landmarks at their size")
+_add("parsing_maps", "landmark:ParsingMapLoss", eq="15", inputs=("parsing_pred", "parsing"), kind="structure",
+     description="estimated parsing maps vs the true label map (per-class maps, MSE; or cross entropy)")
+_add("fan_heatmap", "landmark:FANHeatmapLoss", eq="15", inputs=_IMG, kind="structure",
+     description="Super-FAN heatmap loss: frozen landmark-network heatmaps of SR vs HR")
 _add("attribute", "structure:AttributeLoss", eq="17", inputs=("attr_pred", "attributes"), kind="structure",
      description="distance of predicted and true attributes")
 _add("attribute_gan", "structure:AttributeDiscriminatorLoss", eq="16", inputs=("d_fake",), kind="adversarial",

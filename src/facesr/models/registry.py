@@ -92,6 +92,47 @@ _add("sparnet_light", f"{_G}.sparnet:SPARNet", aliases=("sparnet_light_attn3d",)
      code="chaofengc/Face-SPARNet @ b1a09862: models/sparnet.py", variant_of="sparnet",
      notes="light variant: one body FAU, 3-D (per-channel) attention maps; no Table 7 row")
 
+_P = "facesr.models.prior"
+_FSRNET_PAPER = "FSRNet: End-to-End Learning Face Super-Resolution with Facial Priors (Chen et al.)"
+_DIC_PAPER = "Deep Face Super-Resolution with Iterative Collaboration between Attentive Recovery and " \
+             "Landmark Estimation (Ma et al.)"
+_HOURGLASS = f"{_P}.hourglass:StackedHourglass"
+_add("fsrnet", f"{_P}.fsrnet:FSRNet", display="FSRNet", family="prior", paper=_FSRNET_PAPER, venue="CVPR 2018",
+     input="upsampled", scales=_ALL, prior_category="in-prior", priors=("heatmaps", "parsing"),
+     train_inputs=("landmarks", "parsing"),
+     code="cs-giung/FSRNet-pytorch @ 5b67fdf0: nets.py (blocks unshared)",
+     notes="coarse SR -> prior branch (68 heatmaps + 11 parsing maps at half size, 2 hourglasses) and fine "
+           "encoder -> decoder; 3,272,463 params; stride-2 design: 15.3 GMACs (the survey's 39.0G is the "
+           "design without stride-2 stages)")
+_add("fsrgan", f"{_P}.fsrnet:FSRNet", table7=False, display="FSRGAN", family="prior",
+     section="Prior-guided FSR Methods", paper=_FSRNET_PAPER, venue="CVPR 2018", input="upsampled",
+     scales=_ALL, prior_category="in-prior", priors=("heatmaps", "parsing"), train_inputs=("landmarks", "parsing"),
+     variant_of="fsrnet", parts={"discriminator": f"{_P}.fsrnet:FSRNetDiscriminator"},
+     code="cs-giung/FSRNet-pytorch @ 5b67fdf0: nets.py, train_GAN.py",
+     notes="FSRNet's generator trained with perceptual + LR-conditioned adversarial losses; no Table 7 row")
+_add("superfan", f"{_P}.superfan:SuperFAN", aliases=("super_fan",), display="Super-FAN", family="prior",
+     paper="Super-FAN: Integrated facial landmark localization and super-resolution of real-world low "
+           "resolution faces in arbitrary poses with GANs (Bulat & Tzimiropoulos)", venue="CVPR 2018",
+     input="lr", scales=(2, 4, 8, 16), prior_category="post-prior", priors=("heatmaps",),
+     train_inputs=(), parts={"critic": f"{_P}.superfan:SuperFANCritic", "landmarks": _HOURGLASS},
+     code="jzijin/Super-FAN @ d77f313a: model/model.py (x4; one more ConvT stage per x2)",
+     notes="12 residual blocks at LR, BN-ReLU-ConvT stages (3 residual blocks after the first); x8 = the x4 "
+           "paper network + 1 ConvT stage: 1,363,140 params = the survey's 1.3M; heatmap loss through a "
+           "frozen stacked-hourglass landmark net (loss fan_heatmap) + perceptual + WGAN-GP")
+_add("dic", f"{_P}.dic:DIC", display="DIC", family="prior", paper=_DIC_PAPER, venue="CVPR 2020", input="lr",
+     scales=(8,), prior_category="in-prior", priors=("heatmaps",), train_inputs=("landmarks",),
+     parts={"landmarks": _HOURGLASS},
+     code="Maclory/Deep-Iterative-Collaboration @ 3ff19f1e: code/networks/dic_arch.py, srfbn_hg_arch.py",
+     notes="4 steps of feedback SR + recurrent hourglass (68 heatmaps at 32x32) with part-attention fusion; "
+           "21,803,849 params (SR 9.80M + HG 12.00M) = the survey's 20.8M; 45.3 GMACs (survey 14.8G)")
+_add("dicgan", f"{_P}.dic:DIC", table7=False, display="DICGAN", family="prior", section="Prior-guided FSR Methods",
+     paper=_DIC_PAPER, venue="CVPR 2020", input="lr", scales=(8,), prior_category="in-prior",
+     priors=("heatmaps",), train_inputs=("landmarks",), variant_of="dic",
+     parts={"discriminator": f"{_P}.dic:LightCNNDiscriminator", "landmarks": _HOURGLASS},
+     code="Maclory/Deep-Iterative-Collaboration @ 3ff19f1e: code/options/train/train_DICGAN_CelebA.json",
+     notes="DIC's generator + feature loss (dlib ResNet in place of LightCNN) + vanilla GAN with a LightCNN-9 "
+           "layout discriminator; no Table 7 row")
+
 
 # -- attribute-constrained (survey §4.3) and identity-preserving (§4.4) families -------------------
 _A = "facesr.models.attribute"

@@ -66,10 +66,16 @@ def build_train_set(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
     from ..data.paired import PairedFaceDataset
     from ..errors import FacesrError
 
-    try:
-        reader = open_dataset(cfg.dataset, cfg.root)
-    except FacesrError as exc:
-        raise type(exc)(f"data.train: {exc}") from None
+    if cfg.dataset == "prepared":  # a folder written by 'facesr data prepare' (aligned faces, priors)
+        if not cfg.root:
+            raise ConfigError("data.train.dataset 'prepared' needs data.train.root: the folder written by "
+                              "'facesr data prepare --out'")
+        reader = cfg.root
+    else:
+        try:
+            reader = open_dataset(cfg.dataset, cfg.root)
+        except FacesrError as exc:
+            raise type(exc)(f"data.train: {exc}") from None
     pairs = PairedFaceDataset(reader, scale=scale, size=cfg.size, degradation=cfg.degradation,
                               kernel=cfg.kernel, priors=cfg.priors, flip=cfg.flip, seed=seed,
                               crop_box=resolve_box(cfg.crop_box))

@@ -145,6 +145,7 @@ class Trainer:
         self.joint = [n for n in self.trained if self.net_cfg[n].role == "joint"]
         for n in self.critics:
             self.loss.term(self.net_cfg[n].loss)  # exists (validated), fail early otherwise
+        self.aux_outputs = tuple(getattr(self.nets["generator"], "aux_outputs", ()))
 
         # data ------------------------------------------------------------------------------------
         from torch.utils.data import DataLoader
@@ -156,6 +157,7 @@ class Trainer:
         self.sampler = ResumableSampler(self.train_set, self.dist.world_size, self.dist.rank, cfg.seed)
         self.batch_size = d.batch_size
         self.iters_per_epoch = self.sampler.num_samples // d.batch_size
+        self._check_loss_inputs(train_set)
         if self.iters_per_epoch < 1:
             raise ConfigError(f"data.train: {len(self.train_set)} images cannot fill one batch of {d.batch_size} "
                               f"per process ({self.dist.world_size} processes)")
@@ -203,6 +205,32 @@ class Trainer:
         if not resume and (self.ckpt_dir / "last.pt").exists():
             raise ConfigError(f"{self.out} already holds a run (checkpoints/last.pt): pass --resume to continue "
                               "it, or set output= to a new folder")
+
+    def _check_loss_inputs(self, train_set: Any) -> None:
+        """Fail before training when a loss term needs a key nothing provides (a prior the data does
+        not load, an output the generator does not have), naming the data option that provides it."""
+        from ..data.paired import PRIORS
+
+        keys = {"hr", "lr", "index", "seed", "input", "sr", *self.aux_outputs}
+        keys |= set(train_set[0]) if train_set is not None else set(self.cfg.data.train.priors)
+        for n, nc in self.net_cfg.items():
+            if nc.role == "critic":
+                keys |= {f"{n}_fake", f"{n}_real"} | ({"d_fake", "d_real"} if n == "discriminator" else set())
+            elif nc.output:
+                keys.add(nc.output)
+        for t in self.loss.terms:
+            missing = [k for k in t.inputs if k not in keys]
+            if not missing or t.weight == 0:
+                continue
+            k = missing[0]
+            if k in PRIORS:
+                need = sorted(set(self.cfg.data.train.priors) | {m for m in missing if m in PRIORS})
+                how = ("run 'facesr data prepare --landmarks' (a prepared cache: data.train.dataset: prepared, "
+                       "root: <cache folder>) and " if k in ("landmarks", "heatmaps", "parsing") else "")
+                raise ConfigError(f"loss term {t.name!r} needs {k!r}, which the training data does not provide: "
+                                  f"{how}set data.train.priors: [{', '.join(need)}]")
+            raise ConfigError(f"loss term {t.name!r} needs {k!r}, which neither the data, the generator "
+                              f"({self.info['name']}) nor a network of 'nets' provides")
 
     def _seed_rngs(self) -> None:
         s = self.cfg.seed + self.dist.rank
@@ -323,8 +351,13 @@ class Trainer:
                     lr, "upsampled", self.cfg.scale, kernel=self.cfg.data.train.kernel)
             return up["v"]
 
+        extra: dict[str, torch.Tensor] = {}
         with self._autocast(), (nullcontext() if g_due else torch.no_grad()):
-            sr = self.wrapped["generator"](x)
+            if self.aux_outputs:  # several outputs (coarse SR, predicted priors, every step's SR, ...)
+                extra = dict(self.wrapped["generator"](x, aux=True))
+                sr = extra.pop("sr")
+            else:
+                sr = self.wrapped["generator"](x)
         producers: dict[str, Any] = {}
         for n in self.critics:
             raw = self.nets[n]
@@ -338,7 +371,7 @@ class Trainer:
             nc = self.net_cfg[n]
             if nc.output:
                 producers[nc.output] = lambda n=n, nc=nc: self.wrapped[n](ctx[nc.input])
-        ctx = Context({**batch, "input": x, "sr": sr}, producers)
+        ctx = Context({**batch, **extra, "input": x, "sr": sr}, producers)
         values: dict[str, torch.Tensor] = {}
         if g_due:
             for n in self.critics:
