@@ -146,6 +146,9 @@ class Trainer:
         for n in self.critics:
             self.loss.term(self.net_cfg[n].loss)  # exists (validated), fail early otherwise
         self.aux_outputs = tuple(getattr(self.nets["generator"], "aux_outputs", ()))
+        from .requirements import net_inputs
+
+        self.net_inputs = {n: net_inputs(net) for n, net in self.nets.items()}  # batch keys passed to each net
 
         # data ------------------------------------------------------------------------------------
         from torch.utils.data import DataLoader
@@ -158,6 +161,7 @@ class Trainer:
         self.batch_size = d.batch_size
         self.iters_per_epoch = self.sampler.num_samples // d.batch_size
         self._check_loss_inputs(train_set)
+        self._check_net_inputs(train_set)
         if self.iters_per_epoch < 1:
             raise ConfigError(f"data.train: {len(self.train_set)} images cannot fill one batch of {d.batch_size} "
                               f"per process ({self.dist.world_size} processes)")
@@ -171,10 +175,10 @@ class Trainer:
             from .data import load_val_faces
             from .validation import Validator
 
-            hr = val_faces if val_faces is not None else load_val_faces(v, cfg.data.train.size)[1]
+            names, hr = (None, val_faces) if val_faces is not None else load_val_faces(v, cfg.data.train.size)
             self.validator = Validator(hr, scale=cfg.scale, protocol=v.protocol, metrics=v.metrics,
                                        input_mode=self.input_mode, kernel=d.kernel, batch_size=v.batch_size,
-                                       dist=self.dist, device=self.device)
+                                       dist=self.dist, device=self.device, conditions=self._val_conditions(names))
 
         # state and logs --------------------------------------------------------------------------
         self.iteration = 0
@@ -231,6 +235,28 @@ class Trainer:
                                   f"{how}set data.train.priors: [{', '.join(need)}]")
             raise ConfigError(f"loss term {t.name!r} needs {k!r}, which neither the data, the generator "
                               f"({self.info['name']}) nor a network of 'nets' provides")
+
+    def _check_net_inputs(self, train_set: Any) -> None:
+        """Fail before training when a network takes a batch key (attributes, identity pairs) the data lacks."""
+        from .requirements import check_keys, needed_keys
+
+        have = set(train_set[0]) if train_set is not None else set(self.cfg.data.train.priors)
+        check_keys(needed_keys(self.nets), have, self.info["display"], self.cfg.data.train.priors)
+
+    def _val_conditions(self, names: list[str] | None) -> dict[str, torch.Tensor] | None:
+        """Inputs besides the face that the generator needs at validation (given attributes)."""
+        from .requirements import attribute_names_of, net_inputs, val_conditions
+
+        keys = net_inputs(self.nets["generator"], training=False)
+        if not keys:
+            return None
+        if names is None:
+            raise ConfigError(f"{self.info['display']} needs {', '.join(keys)} for validation faces; "
+                              "validate on a dataset (data.val) rather than given faces")
+        if attribute_names_of(self.train_set) is None and len(self.train_set):
+            self.train_set[0]  # a paired set fixes its attribute order on its first item
+        v = self.cfg.data.val
+        return val_conditions(v.dataset, v.root, names, keys, attribute_names_of(self.train_set))
 
     def _seed_rngs(self) -> None:
         s = self.cfg.seed + self.dist.rank
@@ -336,6 +362,7 @@ class Trainer:
         """One iteration: generator update (if due), then each due critic. Returns loss values."""
         from ..losses import Context
         from ..losses.adversarial import SupervisedPixelGANLoss, gradient_penalty
+        from ..losses.structure import AttributeDiscriminatorLoss, mismatched_attributes
         from ..models import model_input
         from .data import collate_to
 
@@ -352,18 +379,19 @@ class Trainer:
             return up["v"]
 
         extra: dict[str, torch.Tensor] = {}
+        kw = {n: {k: batch[k] for k in keys} for n, keys in self.net_inputs.items()}  # e.g. attributes
         with self._autocast(), (nullcontext() if g_due else torch.no_grad()):
             if self.aux_outputs:  # several outputs (coarse SR, predicted priors, every step's SR, ...)
-                extra = dict(self.wrapped["generator"](x, aux=True))
+                extra = dict(self.wrapped["generator"](x, **kw["generator"], aux=True))
                 sr = extra.pop("sr")
             else:
-                sr = self.wrapped["generator"](x)
+                sr = self.wrapped["generator"](x, **kw["generator"])
         producers: dict[str, Any] = {}
         for n in self.critics:
             raw = self.nets[n]
             for suffix, img in (("fake", lambda: sr), ("real", lambda: hr)):
                 def produce(raw=raw, n=n, img=img):
-                    return raw(self._critic_input(n, img(), lr_up))
+                    return raw(self._critic_input(n, img(), lr_up), **kw[n])
                 producers[f"{n}_{suffix}"] = produce
                 if n == "discriminator":
                     producers[f"d_{suffix}"] = produce
@@ -398,17 +426,22 @@ class Trainer:
             term = self.loss.term(nc.loss).module
             fake_img = sr.detach()
             with self._autocast():
-                d_real = net(self._critic_input(n, hr, lr_up))
-                d_fake = net(self._critic_input(n, fake_img, lr_up))
+                d_real = net(self._critic_input(n, hr, lr_up), **kw[n])
+                d_fake = net(self._critic_input(n, fake_img, lr_up), **kw[n])
                 if isinstance(term, SupervisedPixelGANLoss):
                     d_loss = term.discriminator(d_real, d_fake, hr, fake_img)
+                elif isinstance(term, AttributeDiscriminatorLoss):  # Eq. 16: also real faces, wrong attributes
+                    if "attributes" not in kw[n]:
+                        raise ConfigError(f"nets.{n}: loss {nc.loss!r} (Eq. 16) needs an attribute-conditional critic")
+                    wrong = {**kw[n], "attributes": mismatched_attributes(kw[n]["attributes"])}
+                    d_loss = term.discriminator(d_real, d_fake, net(self._critic_input(n, hr, lr_up), **wrong))
                 elif hasattr(term, "discriminator"):
                     d_loss = term.discriminator(d_real, d_fake)
                 else:
                     raise ConfigError(f"nets.{n}.loss names term {nc.loss!r}, which has no discriminator loss")
             if nc.gp_weight > 0:
                 d_loss = d_loss + nc.gp_weight * gradient_penalty(
-                    lambda t, n=n, net=net: net(self._critic_input(n, t, lr_up)), hr, fake_img)
+                    lambda t, n=n, net=net: net(self._critic_input(n, t, lr_up), **kw[n]), hr, fake_img)
             values[f"{n}_loss"] = d_loss.detach()
             if not torch.isfinite(d_loss):
                 raise _NonFinite(it, f"{n} loss")

@@ -17,7 +17,8 @@ class Validator:
     """Scores a generator on fixed validation faces (``uint8 N x H x W x 3`` HR)."""
 
     def __init__(self, hr: np.ndarray, *, scale: int, protocol: str, metrics: tuple[str, ...], input_mode: str,
-                 kernel: str, batch_size: int, dist: DistInfo, device: torch.device) -> None:
+                 kernel: str, batch_size: int, dist: DistInfo, device: torch.device,
+                 conditions: dict[str, torch.Tensor] | None = None) -> None:
         self.proto = get_protocol(protocol)
         self.scale, self.input_mode, self.kernel = scale, input_mode, kernel
         self.batch_size, self.dist, self.device = batch_size, dist, device
@@ -29,6 +30,8 @@ class Validator:
         self.hr = uint8_to_tensor([hr[i] for i in mine]) if mine else None
         self.lr = uint8_to_tensor([lr[i] for i in mine]) if mine else None
         self.count = len(hr)
+        #: per-face inputs besides the LR face (given attributes), this rank's share
+        self.conditions = {k: v[mine] for k, v in (conditions or {}).items()}
         bicubic = self.proto.upsample(lr[mine], scale) if mine else None
         self.baseline = self._score(uint8_to_tensor(list(bicubic)) if mine else None)
 
@@ -53,6 +56,7 @@ class Validator:
             for i in range(0, self.lr.shape[0], self.batch_size):
                 lr = self.lr[i : i + self.batch_size].to(self.device)
                 x = model_input(lr, self.input_mode, self.scale, kernel=self.kernel)
-                outs.append(net(x).float().clamp(0, 1).cpu())
+                cond = {k: v[i : i + self.batch_size].to(self.device) for k, v in self.conditions.items()}
+                outs.append(net(x, **cond).float().clamp(0, 1).cpu())
         net.train(was)
         return self._score(torch.cat(outs) if outs else None)

@@ -82,7 +82,7 @@ class SiGAN(SRNet):
 
     upsamples = True
     conditions: tuple[str, ...] = ()
-    training_inputs: tuple[str, ...] = ("reference", "identity")
+    training_inputs: tuple[str, ...] = ("identity", "reference")
     aux_outputs: tuple[str, ...] = ("feat1", "feat2", "same", "sr_down")
 
     def __init__(self, scale: int = 8, widths: tuple[int, ...] | None = None, blocks: tuple[int, ...] | None = None,

@@ -1,0 +1,66 @@
+"""The attribute and identity smoke configs train for 2 iterations on the shared data with every loss
+active, and a run without the inputs a method needs stops with the data option that provides them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from facesr.errors import ConfigError
+from facesr.training import load_config
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+SMOKE = {
+    "fsrsa_x8_cpu_smoke": "utkface", "fsrsa_est_x8_cpu_smoke": "utkface", "aacnn_x8_cpu_smoke": "utkface",
+    "aacnn_est_x8_cpu_smoke": "utkface", "sicnn_x8_cpu_smoke": "celeba", "sigan_x8_cpu_smoke": "celeba",
+    "wasrgan_x8_cpu_smoke": "celeba",
+}
+#: run by default (the given-attribute path with validation inputs, and the identity loss); others are slow
+DEFAULT = {"aacnn_x8_cpu_smoke", "sicnn_x8_cpu_smoke"}
+QUICK = ["train.iterations=2", "train.checkpoint_every=0", "train.progress=false", "train.tensorboard=false"]
+
+
+def _load(name: str, tmp_path: Path, *extra: str):
+    return load_config(CONFIGS / f"{name}.yaml", [f"output={tmp_path / 'run'}", *QUICK, *extra])
+
+
+@pytest.mark.parametrize("name", [n if n in DEFAULT else pytest.param(n, marks=pytest.mark.slow)
+                                  for n in sorted(SMOKE)])
+def test_smoke_config_trains_with_every_loss(name, tmp_path):
+    from facesr.training import Trainer
+    from facesr_testing import require_data
+
+    require_data(SMOKE[name])
+    require_data("celeba1000")
+    cfg = _load(name, tmp_path)
+    result = Trainer(cfg).fit()
+    assert result.iteration == 2 and "psnr" in result.last_val
+    with open(tmp_path / "run" / "train_log.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2
+    for term in cfg.losses:
+        assert all(r[term] not in ("", None) for r in rows), term
+    for n in cfg.nets:
+        assert all(r[f"{n}_loss"] not in ("", None) for r in rows), n
+
+
+@pytest.mark.parametrize(("name", "pattern"), [
+    ("fsrsa_x8_cpu_smoke", r"FSRSA: network 'generator' needs 'attributes'.*data.train.priors: \[attributes\] "
+                           r"with a dataset that has attribute labels \(utkface"),
+    ("aacnn_x8_cpu_smoke", r"data.train.priors: \[attributes\]"),
+    ("aacnn_est_x8_cpu_smoke", r"'attribute' needs 'attributes'.*data.train.priors: \[attributes\]"),
+    ("sigan_x8_cpu_smoke", r"SiGAN: network 'generator' needs 'identity', 'reference'.*"
+                           r"data.train.priors: \[identity, reference\] with a dataset that has identity labels"),
+])
+def test_missing_inputs_name_the_data_option(name, pattern, tmp_path):
+    from facesr.training import Trainer
+    from facesr_testing import require_data
+
+    require_data("celeba")
+    require_data("celeba1000")
+    cfg = _load(name, tmp_path, "data.train.priors=[]", "data.train.dataset=celeba", "data.val.dataset=celeba1000")
+    with pytest.raises(ConfigError, match=pattern) as info:
+        Trainer(cfg)
+    assert "\n" not in str(info.value)
