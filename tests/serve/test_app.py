@@ -77,7 +77,7 @@ def test_enhance_api_upload_and_sample(app):
 @pytest.mark.parametrize("data, status, message", [
     ({"image": (io.BytesIO(b"hello, not an image"), "notes.txt")}, 400, "notes.txt: not a recognised image"),
     ({"image": (io.BytesIO(_png(500, 500)), "big.png")}, 413, "larger than the limit of 0.05 MB"),
-    ({"image": (io.BytesIO(_png(120, 100)), "x.png"), "scale": "5"}, 400, "scale must be one of 2, 3, 4, 8, got 5"),
+    ({"image": (io.BytesIO(_png(120, 100)), "x.png"), "scale": "5"}, 400, "bicubic must be one of 2, 3, 4, 8, got 5"),
     ({"image": (io.BytesIO(_png(120, 100)), "x.png"), "model": "nope"}, 400, "unknown model 'nope'"),
     ({}, 400, "choose an image file"),
     ({"sample": "nope"}, 400, "unknown sample"),
@@ -87,6 +87,16 @@ def test_enhance_bad_input(app, data, status, message):
     r = app.test_client().post("/api/enhance", data=data, content_type="multipart/form-data")
     assert r.status_code == status
     assert message in r.get_json()["error"]
+
+
+def test_model_scales(app):
+    models = {m["name"]: m["scales"] for m in available_models()}
+    page = _text(app.test_client().get("/enhance"))
+    assert 'data-scales="2,3,4,8"' in page
+    for name, scales in models.items():
+        bad = next(s for s in (2, 3, 5) if s not in scales)
+        r = app.test_client().post("/api/enhance", data={"sample": "astronaut-face", "model": name, "scale": str(bad)})
+        assert r.status_code == 400 and f"scale of {name} must be one of" in r.get_json()["error"]
 
 
 def test_enhance_pixel_limits(app):

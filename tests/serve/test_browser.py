@@ -39,7 +39,10 @@ def test_enhance_page_upload_realworld_photo(browser, serve, tmp_path):
     d = browser()
     d.get(server.url + "/enhance")
     model = d.find_element(By.ID, "model").get_attribute("value")  # the default: a bundled model when installed
-    d.find_element(By.CSS_SELECTOR, "#scale option[value='2']").click()
+    d.find_element(By.CSS_SELECTOR, "#model option[value='bicubic']").click()  # the scales follow the model
+    assert [o.text for o in d.find_elements(By.CSS_SELECTOR, "#scale option")] == ["x2", "x3", "x4", "x8"]
+    d.find_element(By.CSS_SELECTOR, f"#model option[value='{model}']").click()
+    d.find_element(By.CSS_SELECTOR, "#scale option[value='4']").click()
     d.find_element(By.ID, "image").send_keys(str(photo))
     d.find_element(By.ID, "go").click()
     WebDriverWait(d, 180).until(lambda x: x.find_element(By.ID, "result").is_displayed()
@@ -48,7 +51,7 @@ def test_enhance_page_upload_realworld_photo(browser, serve, tmp_path):
     job = json.loads(_get(f"{server.url}/api/jobs/{d.find_element(By.ID, 'result').get_attribute('data-job')}"))
     out = np.asarray(Image.open(io.BytesIO(_get(d.find_element(By.ID, "download").get_attribute("href")))))
     src = np.asarray(Image.open(photo).convert("RGB"))
-    assert out.shape == (2 * src.shape[0], 2 * src.shape[1], 3)  # larger: x2 of the upload
+    assert out.shape == (4 * src.shape[0], 4 * src.shape[1], 3)  # larger: x4 of the upload
     # "before" is the plain bicubic upscale of the whole photo; the face region must differ from it.
     # With the bicubic fallback restorer the difference comes from aligning, restoring at the
     # model's LR size and pasting back (about 1.3 grey levels); with rcan-lite it is about 3.6.

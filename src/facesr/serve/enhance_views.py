@@ -13,7 +13,6 @@ from .models import available_models
 from .samples import SAMPLES
 
 bp = Blueprint("enhance", __name__)
-SCALES = (2, 3, 4, 8)
 
 
 def _jobs():
@@ -26,7 +25,7 @@ def _error(message: str, status: int = 400):
 
 @bp.get("/enhance")
 def page():
-    return render_template("enhance.html", models=available_models(), scales=SCALES, samples=SAMPLES,
+    return render_template("enhance.html", models=available_models(), samples=SAMPLES,
                            max_upload_mb=current_app.config["FACESR_MAX_UPLOAD_MB"],
                            max_pixels=current_app.config["FACESR_MAX_PIXELS"])
 
@@ -48,16 +47,18 @@ def _decode_upload(upload) -> tuple[str, object]:
 
 @bp.post("/api/enhance")
 def submit():
-    models = {m["name"] for m in available_models()}
+    models = {m["name"]: m for m in available_models()}
     model = request.form.get("model", "bicubic")
     if model not in models:
         return _error(f"unknown model {model[:40]!r} (available: {', '.join(sorted(models))})")
+    scales = models[model]["scales"]
+    choices = ", ".join(map(str, scales))
     try:
         scale = int(request.form.get("scale", "4"))
     except ValueError:
-        return _error(f"scale must be one of {', '.join(map(str, SCALES))}")
-    if scale not in SCALES:
-        return _error(f"scale must be one of {', '.join(map(str, SCALES))}, got {scale}")
+        return _error(f"scale of {model} must be one of {choices}")
+    if scale not in scales:
+        return _error(f"scale of {model} must be one of {choices}, got {scale}")
     upload = request.files.get("image")
     sample = request.form.get("sample", "")
     try:

@@ -84,6 +84,19 @@
     result.hidden = false;
   }
 
+  // the scales offered follow the model (a model has the scales it ships; bicubic any of the list)
+  var modelSelect = document.getElementById('model'), scaleSelect = document.getElementById('scale');
+  modelSelect.addEventListener('change', function () {
+    var scales = modelSelect.selectedOptions[0].dataset.scales.split(','), keep = scaleSelect.value;
+    scaleSelect.innerHTML = '';
+    scales.forEach(function (s) {
+      var o = document.createElement('option');
+      o.value = s; o.textContent = 'x' + s;
+      scaleSelect.appendChild(o);
+    });
+    scaleSelect.value = scales.indexOf(keep) >= 0 ? keep : (scales.indexOf('4') >= 0 ? '4' : scales[0]);
+  });
+
   var slider = document.getElementById('slider');
   slider.addEventListener('input', function () {
     document.getElementById('after-wrap').style.clipPath = 'inset(0 ' + (100 - slider.value) + '% 0 0)';
