@@ -86,7 +86,8 @@ class NetConfig:
 
 @dataclass
 class TrainDataConfig:
-    """Training pairs: ``dataset`` (registry name) at ``root`` (default: the data root's folder),
+    """Training pairs: ``dataset`` (registry name) at ``root`` (default: the data root's folder), or
+    ``prepared``: the ``facesr data prepare`` folder at ``root`` (aligned faces with landmarks);
     images ``[start, start+limit)``; LR by ``degradation`` (``bicubic``, ``blind``, ...) with
     ``kernel``; ``size`` HR pixels; ``flip`` probability; ``priors`` for prior losses."""
 
