@@ -98,7 +98,7 @@ _DIC_PAPER = "Deep Face Super-Resolution with Iterative Collaboration between At
              "Landmark Estimation (Ma et al.)"
 _HOURGLASS = f"{_P}.hourglass:StackedHourglass"
 _add("fsrnet", f"{_P}.fsrnet:FSRNet", display="FSRNet", family="prior", paper=_FSRNET_PAPER, venue="CVPR 2018",
-     input="upsampled", scales=_ALL, prior_category="in-prior", priors=("heatmaps", "parsing"),
+     input="upsampled", scales=(2, 4, 8, 16), prior_category="in-prior", priors=("heatmaps", "parsing"),
      train_inputs=("landmarks", "parsing"),
      code="cs-giung/FSRNet-pytorch @ 5b67fdf0: nets.py (blocks unshared)",
      notes="coarse SR -> prior branch (68 heatmaps + 11 parsing maps at half size, 2 hourglasses) and fine "
@@ -106,7 +106,7 @@ _add("fsrnet", f"{_P}.fsrnet:FSRNet", display="FSRNet", family="prior", paper=_F
            "design without stride-2 stages)")
 _add("fsrgan", f"{_P}.fsrnet:FSRNet", table7=False, display="FSRGAN", family="prior",
      section="Prior-guided FSR Methods", paper=_FSRNET_PAPER, venue="CVPR 2018", input="upsampled",
-     scales=_ALL, prior_category="in-prior", priors=("heatmaps", "parsing"), train_inputs=("landmarks", "parsing"),
+     scales=(2, 4, 8, 16), prior_category="in-prior", priors=("heatmaps", "parsing"), train_inputs=("landmarks", "parsing"),
      variant_of="fsrnet", parts={"discriminator": f"{_P}.fsrnet:FSRNetDiscriminator"},
      code="cs-giung/FSRNet-pytorch @ 5b67fdf0: nets.py, train_GAN.py",
      notes="FSRNet's generator trained with perceptual + LR-conditioned adversarial losses; no Table 7 row")
@@ -149,6 +149,7 @@ _add("fsrsa_est", f"{_A}.fsrsa:FSRSA", table7=False, display="FSRSA-est", family
      section="Attribute-constrained FSR Methods", paper=_FSRSA_PAPER, venue="CVPR 2018", input="lr",
      scales=(4, 8, 16), defaults={"mode": "estimated"}, variant_of="fsrsa", train_inputs=("attributes",),
      parts={"discriminator": f"{_A}.fsrsa:FSRSADiscriminator"},
+     code="XinYuANU/FaceAttr @ 0650116b (generator); the attribute head is ours",
      notes="attributes estimated from the bottleneck by a head trained with Eq. 17; none needed at test time")
 _add("aacnn", f"{_A}.aacnn:AACNN", display="AACNN", family="attribute", paper=_AACNN_PAPER, venue="CVPRW 2018",
      input="lr", scales=(4, 8, 16), modes=("given", "estimated"), train_inputs=("attributes",),
@@ -158,6 +159,7 @@ _add("aacnn", f"{_A}.aacnn:AACNN", display="AACNN", family="attribute", paper=_A
 _add("aacnn_est", f"{_A}.aacnn:AACNN", table7=False, display="AACNN-est", family="attribute",
      section="Attribute-constrained FSR Methods", paper=_AACNN_PAPER, venue="CVPRW 2018", input="lr",
      scales=(4, 8, 16), defaults={"mode": "estimated"}, variant_of="aacnn", train_inputs=("attributes",),
+     code="jingang-cv/tf-AACNN @ 750c783d (generator); the attribute head is ours",
      notes="attributes estimated from the image branch by a head trained with Eq. 17; none needed at test time")
 _add("sicnn", f"{_I}.sicnn:SICNN", display="SICNN", family="identity",
      paper="Super-Identity Convolutional Neural Network for Face Hallucination (Zhang et al.)", venue="ECCV 2018",
