@@ -106,7 +106,8 @@ _add("fsrnet", f"{_P}.fsrnet:FSRNet", display="FSRNet", family="prior", paper=_F
            "design without stride-2 stages)")
 _add("fsrgan", f"{_P}.fsrnet:FSRNet", table7=False, display="FSRGAN", family="prior",
      section="Prior-guided FSR Methods", paper=_FSRNET_PAPER, venue="CVPR 2018", input="upsampled",
-     scales=(2, 4, 8, 16), prior_category="in-prior", priors=("heatmaps", "parsing"), train_inputs=("landmarks", "parsing"),
+     scales=(2, 4, 8, 16), prior_category="in-prior", priors=("heatmaps", "parsing"),
+     train_inputs=("landmarks", "parsing"),
      variant_of="fsrnet", parts={"discriminator": f"{_P}.fsrnet:FSRNetDiscriminator"},
      code="cs-giung/FSRNet-pytorch @ 5b67fdf0: nets.py, train_GAN.py",
      notes="FSRNet's generator trained with perceptual + LR-conditioned adversarial losses; no Table 7 row")
