@@ -72,7 +72,7 @@ def test_missing_priors_name_the_data_option(tmp_path):
         Trainer(cfg, train_set=train_set, val_faces=torch.zeros(1, 128, 128, 3, dtype=torch.uint8).numpy())
     msg = str(info.value)
     assert "\n" not in msg and "'landmarks'" in msg
-    assert "facesr data prepare --landmarks" in msg and "data.train.priors: [landmarks]" in msg
+    assert "facesr data prepare --landmarks" in msg and "data.train.priors: [landmarks, parsing]" in msg
 
 
 def test_prepared_dataset_needs_a_root(tmp_path):

@@ -222,13 +222,15 @@ class Trainer:
                 keys |= {f"{n}_fake", f"{n}_real"} | ({"d_fake", "d_real"} if n == "discriminator" else set())
             elif nc.output:
                 keys.add(nc.output)
-        for t in self.loss.terms:
+        terms = [t for t in self.loss.terms if t.weight != 0]
+        priors = {k for t in terms for k in t.inputs if k not in keys and k in PRIORS}
+        for t in terms:
             missing = [k for k in t.inputs if k not in keys]
-            if not missing or t.weight == 0:
+            if not missing:
                 continue
             k = missing[0]
             if k in PRIORS:
-                need = sorted(set(self.cfg.data.train.priors) | {m for m in missing if m in PRIORS})
+                need = [p for p in PRIORS if p in set(self.cfg.data.train.priors) | priors]
                 how = ("run 'facesr data prepare --landmarks' (a prepared cache: data.train.dataset: prepared, "
                        "root: <cache folder>) and " if k in ("landmarks", "heatmaps", "parsing") else "")
                 raise ConfigError(f"loss term {t.name!r} needs {k!r}, which the training data does not provide: "
