@@ -28,7 +28,19 @@ SMALL = {
     "wasrnet": {"widths": (8, 8, 16, 16, 16, 32), "wavelet_width": 2},
     "sparnet": {"res_depth": 1, "min_ch": 8, "max_ch": 16},
     "sparnet_light": {"min_ch": 8, "max_ch": 16},
+    "fsrnet": {"features": 8, "prior_features": 16, "coarse_blocks": 1, "encoder_blocks": 1, "decoder_blocks": 1,
+               "hourglasses": 1},
+    "superfan": {"features": 8, "lr_blocks": 1, "stage_blocks": (1,)},
+    "dic": {"features": 8, "groups": 2, "fusion_blocks": 1, "hg_features": 16},
+    "fsrsa": {"width": 0.125, "n_attributes": 4},
+    "fsrsa_est": {"width": 0.125, "n_attributes": 4},
+    "aacnn": {"n_attributes": 4},
+    "aacnn_est": {"n_attributes": 4},
+    "sicnn": {"first": 8, "growth": 4, "layers": 2},
+    "sigan": {"widths": (8,), "blocks": (1,), "head_width": 8, "embedding": 8},
+    "wasrgan": {"widths": (8, 8, 16, 16, 16, 32), "wavelet_width": 2},
 }
+SMALL.update(fsrgan=SMALL["fsrnet"], dicgan=SMALL["dic"])
 
 # LR side per scale so that HR sizes suit every network (multiples of 8, at least 64 for SPARNet).
 LR_SIDE = {2: 32, 3: 24, 4: 16, 8: 8, 16: 4}
@@ -47,6 +59,21 @@ def net_input(name: str, scale: int, lr: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.interpolate(lr, scale_factor=scale, mode="nearest")
 
 
+def side_of(model, default: int) -> int:
+    """LR side for ``model``: networks built for one LR size (FSRSA, AACNN) say so in ``lr_size``."""
+    return getattr(model, "lr_size", None) or default
+
+
+def extra_inputs(model, x: torch.Tensor, training: bool = False) -> dict:
+    """Keyword inputs besides the face: neutral conditions (given attributes), and in training the
+    training inputs with ``aux=True`` (SiGAN's identity pairs)."""
+    kw = model.example_conditions(x) if hasattr(model, "example_conditions") else {}
+    if training and getattr(model, "aux_outputs", ()):
+        kw.update(model.example_training_inputs(x) if hasattr(model, "example_training_inputs") else {})
+        kw["aux"] = True
+    return kw
+
+
 def test_registry_covers_small_configs():
     assert set(SMALL) == set(NAMES)
 
@@ -59,7 +86,7 @@ def test_output_shape_every_scale(name):
         full = scale in (4, 8, 16)
         device = "meta" if full else "cpu"
         model = create(name, scale=scale, device=device, **({} if full else SMALL[name])).eval()
-        side = 128 // scale if full else LR_SIDE[scale]
+        side = 128 // scale if full else side_of(model, LR_SIDE[scale])
         hr = side * scale
         x = torch.zeros(1, 3, side, side, device=device)
         if info["input"] == "upsampled":
@@ -67,17 +94,19 @@ def test_output_shape_every_scale(name):
         assert model.upsamples == (info["input"] == "lr")
         assert model.scale == scale
         with torch.no_grad():
-            assert tuple(model(x).shape) == (1, 3, hr, hr), (name, scale)
+            assert tuple(model(x, **extra_inputs(model, x)).shape) == (1, 3, hr, hr), (name, scale)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_gradients_reach_every_parameter(name):
-    scale = 4
+    scale = 4 if 4 in model_info(name)["scales"] else 8  # DIC implements x8 only
     model = create(name, scale=scale, seed=0, **SMALL[name]).train()
-    x = net_input(name, scale, lr_batch(scale))
-    out = model(x)
-    assert out.shape == (2, 3, LR_SIDE[scale] * scale, LR_SIDE[scale] * scale)
-    (out - 0.5).square().mean().backward()
+    side = side_of(model, LR_SIDE[scale])
+    x = net_input(name, scale, lr_batch(scale, side=side))
+    out = model(x, **extra_inputs(model, x, training=True))
+    outs = out if isinstance(out, dict) else {"sr": out}
+    assert outs["sr"].shape == (2, 3, side * scale, side * scale)
+    sum((v - 0.5).square().mean() for v in outs.values() if v.requires_grad).backward()
     missing = [n for n, p in model.named_parameters() if p.grad is None or not torch.isfinite(p.grad).all()
                or p.grad.abs().sum() == 0]
     assert not missing
@@ -88,12 +117,13 @@ def test_export_matches_eager(name):
     """torch.export captures the whole network (eval mode); the exported graph runs new inputs."""
     scale = 8
     model = create(name, scale=scale, seed=0, **SMALL[name]).eval()
-    side = 16 if name == "nlsn" else LR_SIDE[scale]
+    side = 16 if name == "nlsn" else side_of(model, LR_SIDE[scale])
     x1 = net_input(name, scale, lr_batch(scale, 1, 1, side))
     x2 = net_input(name, scale, lr_batch(scale, 1, 2, side))
-    exported = torch.export.export(model, (x1,))
+    exported = torch.export.export(model, (x1,), extra_inputs(model, x1))
     with torch.no_grad():
-        torch.testing.assert_close(exported.module()(x2), model(x2), rtol=1e-4, atol=1e-5)
+        kw = extra_inputs(model, x2)
+        torch.testing.assert_close(exported.module()(x2, **kw), model(x2, **kw), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", NAMES)

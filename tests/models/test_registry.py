@@ -13,25 +13,31 @@ from facesr.models.table7 import agreement
 
 KEYS = {"name", "display", "family", "section", "paper", "venue", "input", "scales", "table7", "defaults",
         "parts", "code", "notes"}
-IMPLEMENTED = {"srcnn", "vdsr", "rcan", "nlsn", "urdgn", "wasrnet", "sparnet"}
+GENERAL = {"srcnn", "vdsr", "rcan", "nlsn", "urdgn", "wasrnet", "sparnet"}
+PRIOR = {"fsrnet", "superfan", "dic"}
+IMPLEMENTED = GENERAL | PRIOR | {"fsrsa", "aacnn", "sicnn", "sigan", "wasrgan"}
+#: registered variants without a Table 7 row of their own
+VARIANTS = {"sparnet_light", "fsrgan", "dicgan", "fsrsa_est", "aacnn_est"}
+X8_ONLY = {"dic", "dicgan"}  # DIC implements x8 only (methods.md §1.3)
 
 
 def test_every_entry_has_the_metadata():
     rows = list_models()
-    assert {r["name"] for r in rows} == IMPLEMENTED | {"sparnet_light"}
+    assert {r["name"] for r in rows} == IMPLEMENTED | VARIANTS
     for r in rows:
         assert KEYS <= set(r), r["name"]
         assert r["family"] in FAMILIES
         assert r["input"] in ("lr", "upsampled")
-        assert {4, 8, 16} <= set(r["scales"])
-        assert (r["table7"] is None) == (r["name"] == "sparnet_light")
+        assert ({8} if r["name"] in X8_ONLY else {4, 8, 16}) <= set(r["scales"])
+        assert (r["table7"] is None) == (r["name"] in VARIANTS)
         if r["table7"] is not None:
             assert r["table7"].section == r["section"] and r["table7"].family == r["family"]
 
 
 def test_family_filter():
-    assert {r["name"] for r in list_models("general")} == IMPLEMENTED | {"sparnet_light"}
-    assert list_models("prior") == []
+    assert {r["name"] for r in list_models("general")} == GENERAL | {"sparnet_light"}
+    assert {r["name"] for r in list_models("prior")} == PRIOR | {"fsrgan", "dicgan"}
+    assert {r["name"] for r in list_models("identity")} == {"sicnn", "sigan", "wasrgan"}
     with pytest.raises(UnknownNameError, match="known: general, prior"):
         list_models("priors")
 
@@ -65,11 +71,15 @@ def test_unknown_name_suggests_close_names():
         model_info("sparnett")
 
 
-def test_table7_method_without_architecture_says_not_implemented():
-    with pytest.raises(UnknownNameError, match="not implemented yet in this version"):
-        create("fsrnet")
-    with pytest.raises(UnknownNameError, match="Super-FAN"):
-        create("super-fan")
+def test_table7_method_without_architecture_says_not_implemented(monkeypatch):
+    from facesr.models import registry
+
+    assert not_implemented() == []  # every Table 7 method has its architecture now
+    row = TABLE7["dic"]
+    monkeypatch.setitem(registry.TABLE7, "newgan", type(row)("New-GAN", "prior", row.section, None, None, None,
+                                                             "1.0", "1.0"))
+    with pytest.raises(UnknownNameError, match="New-GAN.*not implemented yet in this version"):
+        create("new-gan")
 
 
 def test_aliases():

@@ -18,8 +18,9 @@ number of upsampling stages (x4: 8x8 LR would break the 2x2 bottleneck, so x4 ta
 face and adds one encoder level; x16: 8x8 LR, one encoder level fewer). STN: similarity-transform
 spatial transformer (scale, rotation, translation) with a localisation net conv 3x3 (-> 128),
 max-pool 2, conv 3x3 (-> 20), max-pool 2, conv 3x3 (-> 20), average-pooled to 2x2, FC 80 -> 20
--> 4, initialised to the identity transform. The reference Lua's pooling sizes are not recorded
-in methods.md; the adaptive 2x2 pool keeps its FC 80 -> 20 -> 4 at every input size (ours).
+-> 4, initialised near the identity transform (bias = identity, weights N(0, 1e-3)). The
+reference Lua's pooling sizes are not recorded in methods.md; the adaptive 2x2 pool keeps its
+FC 80 -> 20 -> 4 at every input size (ours).
 
 Discriminator (:class:`FSRSADiscriminator`): conv 5x5 (3 -> 32) + max-pool, conv 5x5 (32 -> 64)
 + max-pool -> 32x32; the attributes replicated to 32x32 and concatenated (64 + k); conv 5x5 ->
@@ -60,8 +61,8 @@ class SimilaritySTN(nn.Module):
             nn.Conv2d(20, 20, 3, padding=1), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(2),
             nn.Flatten(), nn.Linear(80, 20), nn.ReLU(inplace=True), nn.Linear(20, 4),
         )
-        last = self.loc[-1]
-        nn.init.zeros_(last.weight)
+        last = self.loc[-1]  # starts at the identity transform, small weights so gradients reach the loc net
+        nn.init.normal_(last.weight, 0.0, 1e-3)
         with torch.no_grad():
             last.bias.copy_(torch.tensor([1.0, 0.0, 0.0, 0.0]))
 

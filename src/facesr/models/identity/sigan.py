@@ -76,6 +76,7 @@ class SiGANDenseBlock(nn.Module):
 class SiGAN(SRNet):
     """SiGAN generator: raw LR [0,1] RGB ``N x 3 x h x w`` -> ``N x 3 x sh x sw``.
 
+    ``widths`` / ``blocks``: per-stage widths and dense-block counts (one value: every stage).
     ``forward(x)`` super-resolves; ``forward(x, reference=..., identity=..., aux=True)`` also
     runs the twin on the references and returns the pair outputs (module doc).
     """
@@ -90,9 +91,12 @@ class SiGAN(SRNet):
         super().__init__(scale)
         if scale not in WIDTHS:
             raise ConfigError(f"SiGAN supports scales {', '.join(f'x{s}' for s in WIDTHS)}, not x{scale}")
+        stages_n = len(WIDTHS[scale])
         widths = tuple(int(w) for w in (widths if widths is not None else WIDTHS[scale]))
         blocks = tuple(int(b) for b in (blocks if blocks is not None else BLOCKS[scale]))
-        if len(widths) != len(WIDTHS[scale]) or len(blocks) != len(widths):
+        widths = widths * stages_n if len(widths) == 1 else widths  # one value: every stage
+        blocks = blocks * stages_n if len(blocks) == 1 else blocks
+        if len(widths) != stages_n or len(blocks) != stages_n:
             raise ConfigError(f"SiGAN x{scale} needs {len(WIDTHS[scale])} stage widths and block counts, got "
                               f"widths {list(widths)}, blocks {list(blocks)}")
         self.pair_kernel = pair_kernel
@@ -116,6 +120,12 @@ class SiGAN(SRNet):
             nn.Conv2d(h, h, 3, padding=1), nn.ReLU(), nn.Conv2d(h, h, 1), nn.ReLU(), nn.Conv2d(h, 3, 1),
         )
         self.embed = nn.Linear(cin, embedding)
+
+    def example_training_inputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Neutral training inputs for a trial run on ``x`` (tests): grey references, distinct labels."""
+        n, h, w = x.shape[0], x.shape[-2] * self.scale, x.shape[-1] * self.scale
+        return {"reference": torch.full((n, 3, h, w), 0.5, device=x.device),
+                "identity": torch.arange(n, device=x.device)}
 
     def _run(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         f = self.stages(x)
