@@ -64,3 +64,16 @@ def test_missing_inputs_name_the_data_option(name, pattern, tmp_path):
     with pytest.raises(ConfigError, match=pattern) as info:
         Trainer(cfg)
     assert "\n" not in str(info.value)
+
+
+def test_dataset_without_attribute_labels_names_the_ones_with_labels(tmp_path):
+    from facesr.training import Trainer
+    from facesr_testing import require_data
+
+    require_data("celeba")
+    require_data("utkface")
+    if (require_data("celeba") / "list_attr_celeba.txt").exists():
+        pytest.skip("this CelebA copy has attribute labels")
+    cfg = _load("aacnn_x8_cpu_smoke", tmp_path, "data.train.dataset=celeba")
+    with pytest.raises(ConfigError, match=r"no attributes.*data.train.priors: \[attributes\] .*utkface"):
+        Trainer(cfg)

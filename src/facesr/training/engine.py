@@ -240,10 +240,18 @@ class Trainer:
 
     def _check_net_inputs(self, train_set: Any) -> None:
         """Fail before training when a network takes a batch key (attributes, identity pairs) the data lacks."""
-        from .requirements import check_keys, needed_keys
+        from ..errors import InputError
+        from .requirements import check_keys, needed_keys, prior_hint
 
+        need = needed_keys(self.nets)
         have = set(train_set[0]) if train_set is not None else set(self.cfg.data.train.priors)
-        check_keys(needed_keys(self.nets), have, self.info["display"], self.cfg.data.train.priors)
+        check_keys(need, have, self.info["display"], self.cfg.data.train.priors)
+        if need and train_set is None and len(self.train_set):
+            try:  # the priors are configured; does the dataset have them? (one item, before any training)
+                self.train_set[0]
+            except InputError as exc:
+                raise ConfigError(f"{self.info['display']}: data.train ({self.cfg.data.train.dataset}): {exc}; "
+                                  f"{prior_hint(list(need))}") from None
 
     def _val_conditions(self, names: list[str] | None) -> dict[str, torch.Tensor] | None:
         """Inputs besides the face that the generator needs at validation (given attributes)."""
