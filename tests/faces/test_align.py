@@ -100,3 +100,28 @@ def test_bad_template_and_scheme():
         alignment_matrix(lm, "nope")
     with pytest.raises(InputError, match="eye centres"):
         key_points(np.zeros((5, 2)), "dlib5")
+
+
+def test_paste_back_blends_only_the_face_box_like_a_full_image_blend():
+    from PIL import Image, ImageFilter
+
+    from facesr.faces.align import warp_affine
+
+    rng = np.random.default_rng(0)
+    bg = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    face = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    inv = np.array([[1.3, 0.2, 100.0], [-0.2, 1.3, 50.0]])
+    # the same blend computed over the whole image
+    border = 3
+    mask = np.zeros((64, 64), np.uint8)
+    mask[border:-border, border:-border] = 255
+    soft = np.asarray(Image.fromarray(mask).filter(ImageFilter.GaussianBlur(border / 2)))
+    alpha = warp_affine(soft, inv, (300, 400), resample="bilinear").astype(np.float32)[..., None] / 255
+    full = warp_affine(face, inv, (300, 400)).astype(np.float32) * alpha + bg.astype(np.float32) * (1 - alpha)
+    ref = np.clip(np.rint(full), 0, 255).astype(np.uint8)
+    out = paste_back(bg, face, inv)
+    assert np.abs(out.astype(int) - ref.astype(int)).max() <= 1 and (out != bg).any()
+    target = bg.copy()
+    assert paste_back(target, face, inv, inplace=True) is target and np.array_equal(target, out)
+    outside = np.array([[1.0, 0, 1000.0], [0, 1.0, 1000.0]])
+    assert np.array_equal(paste_back(bg, face, outside), bg)

@@ -183,13 +183,14 @@ def align_face(image: np.ndarray, landmarks: np.ndarray, template: str = "ffhq",
 
 
 def paste_back(background: np.ndarray, face: np.ndarray, inverse: np.ndarray, *,
-               aligned_size: int | None = None, feather: float = 0.05) -> np.ndarray:
+               aligned_size: int | None = None, feather: float = 0.05, inplace: bool = False) -> np.ndarray:
     """Paste an aligned (possibly restored) ``face`` back into ``background``.
 
     ``inverse``: aligned -> source matrix (:attr:`AlignedFace.inverse`); ``aligned_size``: the size
     the face was aligned at, when ``face`` has another size (e.g. 8x larger after SR; the transform
     is rescaled). ``feather``: width of the soft mask border as a fraction of the face size.
-    Returns ``uint8`` like ``background``.
+    Only the face's bounding box is warped and blended, so the cost does not grow with the photo;
+    ``inplace`` writes into ``background`` (uint8, writable) instead of a copy. Returns ``uint8``.
     """
     bg = np.asarray(background)
     fc = np.asarray(face)
@@ -200,15 +201,25 @@ def paste_back(background: np.ndarray, face: np.ndarray, inverse: np.ndarray, *,
     if aligned_size is not None and aligned_size != s:
         inv = invert(scale_matrix(invert(inv), s / aligned_size))
     h, w = bg.shape[:2]
-    warped = warp_affine(fc, inv, (h, w)).astype(np.float32)
+    out = bg if (inplace and bg.flags.writeable) else bg.copy()
+    corners = np.array([[-0.5, -0.5], [s - 0.5, -0.5], [-0.5, s - 0.5], [s - 0.5, s - 0.5]])
+    mapped = corners @ inv[:, :2].T + inv[:, 2]
+    x0, y0 = (max(0, int(np.floor(v)) - 2) for v in mapped.min(0))
+    x1, y1 = min(w, int(np.ceil(mapped[:, 0].max())) + 3), min(h, int(np.ceil(mapped[:, 1].max())) + 3)
+    if x1 <= x0 or y1 <= y0:
+        return out  # the face lies outside the image
+    roi = inv.copy()
+    roi[:, 2] -= (x0, y0)  # aligned -> ROI coordinates
+    size = (y1 - y0, x1 - x0)
+    warped = warp_affine(fc, roi, size).astype(np.float32)
     border = max(1, int(round(feather * s)))
     mask = np.zeros((s, s), dtype=np.uint8)
     mask[border:s - border, border:s - border] = 255
     mask_img = Image.fromarray(mask).filter(ImageFilter.GaussianBlur(border / 2))
-    alpha = warp_affine(np.asarray(mask_img), inv, (h, w), resample="bilinear")
-    alpha = alpha.astype(np.float32)[..., None] / 255
-    out = warped * alpha + bg.astype(np.float32) * (1 - alpha)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    alpha = warp_affine(np.asarray(mask_img), roi, size, resample="bilinear").astype(np.float32)[..., None] / 255
+    region = out[y0:y1, x0:x1]
+    out[y0:y1, x0:x1] = np.clip(np.rint(warped * alpha + region.astype(np.float32) * (1 - alpha)), 0, 255)
+    return out
 
 
 def scale_matrix(matrix: np.ndarray, factor: float) -> np.ndarray:

@@ -118,7 +118,7 @@ class Enhancer:
             m_up = aligned_face.matrix @ np.vstack([_invert(up), [0, 0, 1]])
             from ..faces.align import invert
 
-            out = paste_back(out, restored, invert(m_up), aligned_size=lr_size, feather=self.feather)
+            out = paste_back(out, restored, invert(m_up), aligned_size=lr_size, feather=self.feather, inplace=True)
             report.faces_restored += 1
             report.model_scales.append(s)
             report.faces.append(restored)
@@ -130,7 +130,8 @@ def background(image: np.ndarray, scale: int) -> np.ndarray:
     from ..ops.resize import pil_resize_uint8
 
     h, w = image.shape[:2]
-    return pil_resize_uint8(image, (h * scale, w * scale))
+    out = pil_resize_uint8(image, (h * scale, w * scale))
+    return out if out.flags.writeable else out.copy()
 
 
 def _invert(m: np.ndarray) -> np.ndarray:
