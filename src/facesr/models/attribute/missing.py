@@ -78,3 +78,53 @@ def missing_attribute_drop(model: torch.nn.Module, hr: np.ndarray, attributes: t
     bicubic = uint8_to_tensor(list(proto.upsample(proto.make_lr(hr, scale), scale)))
     rows.append({"hidden": "bicubic", **score(bicubic)})
     return rows
+
+
+def measure_run(run_dir: str, checkpoint: str = "last.pt", fractions: Sequence[float] = (0.0, 0.25, 0.5, 1.0),
+                limit: int | None = None, seed: int = 0) -> list[dict[str, Any]]:
+    """:func:`missing_attribute_drop` for a training run folder (its ``config.yaml`` and
+    ``checkpoints/<checkpoint>``) on the run's validation faces (``data.val``, first ``limit``)."""
+    from pathlib import Path
+
+    from ...training import load_config
+    from ...training.checkpoint import load_checkpoint, load_state_checked
+    from ...training.data import build_train_set, load_val_faces
+    from ...training.requirements import attribute_names_of, val_conditions
+    from ..registry import create
+
+    run = Path(run_dir)
+    cfg = load_config(run / "config.yaml")
+    g = cfg.generator
+    net = create(g.model, cfg.scale, **g.options)
+    path = run / "checkpoints" / checkpoint
+    load_state_checked(net, load_checkpoint(path)["nets"]["generator"], "generator", path)
+    cfg.data.train.preload = False  # only the attribute order is needed from the training data
+    train = build_train_set(cfg.data.train, cfg.scale, cfg.seed)
+    train[0]  # fixes the attribute order, as in training
+    v = cfg.data.val
+    if limit is not None:
+        v.limit = limit
+    names, hr = load_val_faces(v, cfg.data.train.size)
+    attrs = val_conditions(v.dataset, v.root, names, ["attributes"], attribute_names_of(train))["attributes"]
+    return missing_attribute_drop(net, hr, attrs, fractions=fractions, protocol=v.protocol, seed=seed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m facesr.models.attribute.missing RUN_DIR [--checkpoint last.pt] [--limit N]``."""
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(description="PSNR/SSIM of a given-attribute run with attributes hidden")
+    p.add_argument("run_dir")
+    p.add_argument("--checkpoint", default="last.pt")
+    p.add_argument("--fractions", default="0,0.25,0.5,1")
+    p.add_argument("--limit", type=int, default=None)
+    a = p.parse_args(argv)
+    rows = measure_run(a.run_dir, a.checkpoint, [float(f) for f in a.fractions.split(",")], a.limit)
+    for r in rows:
+        print(json.dumps(r))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
