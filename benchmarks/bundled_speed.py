@@ -2,8 +2,9 @@
 
 The bundled ``rcan-lite`` networks (their shipped weights) and SPARNet from the zoo (default
 options, fresh weights: speed does not depend on the values; it gets the bicubic-upsampled input
-it needs) each restore batches of LR faces through ``facesr.models.super_resolve``, in the same
-run, with the same thread count. One warm-up call, then calls until ``--min-time`` seconds have
+it needs) each restore batches of LR faces through ``facesr.models.super_resolve``, prepared by
+``facesr.models.base.for_inference`` as bench and enhance run them (channels-last on CPU), in the
+same run, with the same thread count. One warm-up call, then calls until ``--min-time`` seconds have
 passed; the median call gives faces/s. The ratio column is faces/s relative to SPARNet at x8.
 
     python benchmarks/bundled_speed.py [--threads 2] [--batch 16] [--min-time 5] [--study] [--json F]
@@ -36,12 +37,13 @@ def main() -> int:
 
     from facesr.benchmark.methods import MethodSpec, build_network
     from facesr.models import count_params, create, super_resolve
+    from facesr.models.base import for_inference
     from facesr.models.bundled import DEFAULT, get_bundled
 
     torch.set_num_threads(args.threads)
     rows = []
     entry = get_bundled(DEFAULT)
-    nets = [(f"{entry.name} x{s}", s, build_network(MethodSpec(entry.model, bundled=entry.name), s))
+    nets = [(f"{entry.name} x{s}", s, for_inference(build_network(MethodSpec(entry.model, bundled=entry.name), s)))
             for s in entry.scales]
     if args.study:
         from facesr.training import load_config
@@ -49,8 +51,8 @@ def main() -> int:
         for cfg_path in sorted((Path(__file__).resolve().parents[1] / "configs" / "bundled" / "study").glob("*.yaml")):
             cfg = load_config(cfg_path)
             nets.append((f"{cfg.name} (study)", cfg.scale,
-                         create(cfg.generator.model, scale=cfg.scale, **cfg.generator.options).eval()))
-    nets.append(("sparnet x8 (zoo)", 8, create("sparnet", scale=8).eval()))
+                         for_inference(create(cfg.generator.model, scale=cfg.scale, **cfg.generator.options))))
+    nets.append(("sparnet x8 (zoo)", 8, for_inference(create("sparnet", scale=8))))
     g = torch.Generator().manual_seed(0)
     for label, s, net in nets:
         lr = torch.rand(args.batch, 3, 128 // s, 128 // s, generator=g)

@@ -74,3 +74,19 @@ def test_enhance_api_and_bench_names():
         facesr.enhance(lr, scale=3, aligned=True)
     specs = parse_methods("rcan-lite")
     assert [s.label for s in specs] == ["bicubic", "rcan-lite"] and specs[1].weights_for(16).is_file()
+
+
+def test_channels_last_inference_matches_plain():
+    import torch
+
+    from facesr.benchmark.methods import MethodSpec, build_network
+    from facesr.models import super_resolve
+    from facesr.models.base import for_inference
+
+    x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    plain = build_network(MethodSpec("rcan", bundled="rcan-lite"), 8)
+    fast = for_inference(build_network(MethodSpec("rcan", bundled="rcan-lite"), 8))
+    with torch.inference_mode():
+        a, b = super_resolve(plain, x), super_resolve(fast, x)
+    assert fast._facesr_channels_last and b.is_contiguous(memory_format=torch.channels_last)
+    assert (a - b).abs().max().item() < 1e-4

@@ -168,8 +168,9 @@ def run_method(spec: MethodSpec, lr: np.ndarray, scale: int, protocol, *, batch_
 
     from ..io import tensor_to_uint8, uint8_to_tensor
     from ..models import super_resolve
+    from ..models.base import for_inference
 
-    model = build_network(spec, scale).to(device)
+    model = for_inference(build_network(spec, scale), device)
     out = []
     it = range(0, len(lr), batch_size)
     if progress:

@@ -118,6 +118,21 @@ def model_input(
 def super_resolve(model: SRNet, lr: torch.Tensor, *, kernel: str = "matlab") -> torch.Tensor:
     """Run ``model`` on the LR face ``lr`` ([0,1] float NCHW RGB) -> HR-size result (not clipped).
 
-    Pre-upsamples with ``kernel`` when the network expects an HR-size input.
+    Pre-upsamples with ``kernel`` when the network expects an HR-size input. A network prepared by
+    :func:`for_inference` gets its input in the same (channels-last) memory layout.
     """
-    return model(model_input(lr, model, model.scale, kernel=kernel))
+    x = model_input(lr, model, model.scale, kernel=kernel)
+    if getattr(model, "_facesr_channels_last", False):
+        x = x.contiguous(memory_format=torch.channels_last)
+    return model(x)
+
+
+def for_inference(model: SRNet, device: str | torch.device = "cpu") -> SRNet:
+    """``model`` in eval mode on ``device``; on CPU also in channels-last memory layout, where oneDNN's
+    convolutions are faster (about 1.2x for the bundled RCAN at batch 16 on 2 cores). Same values up to
+    float rounding; use :func:`super_resolve` to run it."""
+    model = model.eval().to(device)
+    if torch.device(device).type == "cpu":
+        model = model.to(memory_format=torch.channels_last)
+        model._facesr_channels_last = True
+    return model

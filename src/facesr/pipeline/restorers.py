@@ -66,7 +66,9 @@ class ModelRestorer(Restorer):
             model, path = self.weights[scale]
             if not path.is_file():
                 raise InputError(f"{path}: weights of the x{scale} model not found")
-            self._nets[scale] = build_network(MethodSpec(model, path), scale).to(self.device)
+            from ..models.base import for_inference
+
+            self._nets[scale] = for_inference(build_network(MethodSpec(model, path), scale), self.device)
         return self._nets[scale]
 
     def restore(self, faces: np.ndarray, scale: int) -> np.ndarray:
