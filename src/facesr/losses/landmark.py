@@ -39,7 +39,8 @@ def render_heatmaps(landmarks: torch.Tensor, size: tuple[int, int], sigma: float
 
 
 class LandmarkHeatmapLoss(nn.Module):
-    """``||H_pred - G(landmarks)||``: ``pred`` N x K x h x w, ``landmarks`` N x K x 2 in pixels of an
+    """Eq. 15 (prior loss) on landmark heatmaps, ``||H_pred - G(landmarks)||``: ``pred`` N x K x h x w,
+    ``landmarks`` N x K x 2 in pixels of an
     ``image_size`` face; ``sigma`` in heatmap pixels (DIC: 1 at 32 x 32); ``criterion`` mse (default),
     l1 or fro."""
 
@@ -60,7 +61,8 @@ class LandmarkHeatmapLoss(nn.Module):
 
 
 class ParsingMapLoss(nn.Module):
-    """Estimated parsing maps (N x C x h x w, channel c = class ``classes[c]``) against a label map
+    """Eq. 15 (prior loss) on parsing maps: estimated parsing maps (N x C x h x w, channel c = class
+    ``classes[c]``) against a label map
     (N x H x W, CelebAMask-HQ ids, :data:`facesr.priors.parsing.CELEBAMASK_CLASSES`).
 
     ``criterion="mse"`` (FSRNet): per-class indicator maps, area-averaged to h x w; ``"ce"``: cross
@@ -99,7 +101,8 @@ class ParsingMapLoss(nn.Module):
 
 
 class FANHeatmapLoss(nn.Module):
-    """Super-FAN's heatmap loss ``||FAN(sr) - FAN(hr)||`` with a frozen stacked-hourglass landmark net.
+    """Eq. 15 (prior loss) as Super-FAN's heatmap loss ``||FAN(sr) - FAN(hr)||`` with a frozen
+    stacked-hourglass landmark net.
 
     ``weights``: a file written by the landmark trainer
     (:func:`facesr.models.prior.landmark_net.save_landmark_net`), loaded on first use; ``"random"``:
