@@ -39,13 +39,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args._module.run(args) or 0)
+        code = int(args._module.run(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below, not at exit
+        return code
     except FacesrError as exc:
         print(f"facesr: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("facesr: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early: not an error of ours
+        import os
+
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        except (AttributeError, OSError, ValueError):  # stdout without a file descriptor
+            pass
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
