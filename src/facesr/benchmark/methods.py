@@ -47,34 +47,34 @@ class MethodSpec:
         return f"{self.name}-{h.hexdigest()[:16]}"
 
 
-def parse_methods(text: str) -> list[MethodSpec]:
-    """``"bicubic,rcan-lite,rcan:runs/x8.safetensors"`` -> specs; bicubic is always included, first.
-    A bundled model name (``rcan-lite``) uses its own weights at each scale."""
+def parse_method(item: str) -> MethodSpec:
+    """One method: ``bicubic``, a bundled model (``rcan-lite``: its own weights at each scale) or
+    ``NAME:CHECKPOINT`` (a zoo network with one weights file)."""
     from ..models import model_info
-    from ..models.bundled import get_bundled, is_bundled
+    from ..models.bundled import BUNDLED, get_bundled, is_bundled
 
-    specs: list[MethodSpec] = []
-    for item in (s.strip() for s in text.split(",")):
-        if not item:
-            continue
-        name, _, ckpt = item.partition(":")
-        name = name.strip().lower()
-        if is_bundled(name) and not ckpt:
-            entry = get_bundled(name)
-            specs.append(MethodSpec(entry.model, bundled=entry.name))
-            continue
-        if name != "bicubic":
-            model_info(name)  # unknown names raise with suggestions
-        path = None
-        if name != "bicubic" and not ckpt:
-            raise InputError(f"method {name!r} needs trained weights: give {name}:CHECKPOINT "
-                             "(.safetensors state dict or a facesr training checkpoint), or a bundled model "
-                             "(facesr zoo --bundled)")
-        if ckpt:
-            path = Path(ckpt).expanduser()
-            if not path.is_file():
-                raise InputError(f"{path}: checkpoint for method {name!r} not found")
-        specs.append(MethodSpec(name, path))
+    name, _, ckpt = item.strip().partition(":")
+    name = name.strip().lower()
+    if is_bundled(name) and not ckpt:
+        entry = get_bundled(name)
+        return MethodSpec(entry.model, bundled=entry.name)
+    if name == "bicubic" and not ckpt:
+        return MethodSpec("bicubic")
+    model_info(name)  # unknown names raise with suggestions
+    if not ckpt:
+        raise InputError(f"method {name!r} needs trained weights: give {name}:CHECKPOINT "
+                         "(.safetensors state dict or a facesr training checkpoint), or a bundled model "
+                         f"({', '.join(BUNDLED)})")
+    path = Path(ckpt).expanduser()
+    if not path.is_file():
+        raise InputError(f"{path}: checkpoint for method {name!r} not found")
+    return MethodSpec(name, path)
+
+
+def parse_methods(text: str) -> list[MethodSpec]:
+    """``"bicubic,rcan-lite,rcan:runs/x8.safetensors"`` -> specs (:func:`parse_method`); bicubic is
+    always included, first."""
+    specs = [parse_method(item) for item in text.split(",") if item.strip()]
     if not any(s.name == "bicubic" for s in specs):
         specs.insert(0, MethodSpec("bicubic"))
     labels = [s.label for s in specs]
@@ -89,27 +89,39 @@ def load_state(path: Path) -> dict[str, Any]:
     return load_weights(path)[0]
 
 
+def weights_description(path: Path) -> dict[str, Any]:
+    """The ``description`` of :func:`load_weights` without loading the tensors when the file is a
+    ``.safetensors`` (its metadata only)."""
+    if path.suffix != ".safetensors":
+        return load_weights(path)[1]
+    import json
+
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), "pt") as fh:
+            meta = fh.metadata() or {}
+    except Exception as exc:  # corrupt or foreign files
+        raise InputError(f"{path}: cannot read checkpoint ({type(exc).__name__}: {exc})") from None
+    if not meta.get("model"):
+        return {}
+    return {"model": meta["model"], "scale": int(meta["scale"]) if meta.get("scale") else None,
+            "options": json.loads(meta.get("options") or "{}")}
+
+
 def load_weights(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(state_dict, description)`` from ``.safetensors`` or a torch checkpoint. ``description``
     has ``model``, ``scale`` and ``options`` (network constructor overrides) when the file says
     them (files from :func:`facesr.training.export.export_weights`, facesr training checkpoints),
     else it is empty."""
-    import json
 
     import torch
 
     try:
         if path.suffix == ".safetensors":
-            from safetensors import safe_open
             from safetensors.torch import load_file
 
-            with safe_open(str(path), "pt") as fh:
-                meta = fh.metadata() or {}
-            desc: dict[str, Any] = {}
-            if meta.get("model"):
-                desc = {"model": meta["model"], "scale": int(meta["scale"]) if meta.get("scale") else None,
-                        "options": json.loads(meta.get("options") or "{}")}
-            return load_file(str(path)), desc
+            return load_file(str(path)), weights_description(path)
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt or foreign files
         raise InputError(f"{path}: cannot read checkpoint ({type(exc).__name__}: {exc})") from None

@@ -85,9 +85,9 @@ def _complexity(spec: MethodSpec, scales: Sequence[int]) -> dict[str, Any]:
             at = 8 if 8 in have else next((s for s in scales if s in have), have[0])
         path = spec.weights_for(at)
         if path is not None:
-            from .methods import load_weights
+            from .methods import weights_description
 
-            options = load_weights(path)[1].get("options", {})
+            options = weights_description(path).get("options", {})
         c = model_complexity(spec.name, scale=at, **options)
         params, ps, g = c.params, c.params_survey, c.gmacs
     except Exception:  # complexity is informative; a failure must not stop the benchmark

@@ -89,30 +89,22 @@ class ModelRestorer(Restorer):
 
 def make_restorer(model: str | Restorer = "rcan-lite", *, scale: int | None = None, device: str = "cpu",
                   batch_size: int = 16) -> Restorer:
-    """A restorer from a name: ``bicubic``, a bundled model (``rcan-lite``, every scale it ships), or
-    ``NAME:CHECKPOINT`` (one zoo network; its scale from the file's metadata, else ``scale``)."""
+    """A restorer from a method name as ``facesr bench`` takes it (:func:`facesr.benchmark.methods.parse_method`):
+    ``bicubic``, a bundled model (``rcan-lite``, every scale it ships), or ``NAME:CHECKPOINT`` (one zoo
+    network; its scale from the file's metadata, else ``scale``)."""
     if isinstance(model, Restorer):
         return model
-    text = str(model).strip()
-    if text.lower() == "bicubic":
+    from ..benchmark.methods import parse_method, weights_description
+
+    spec = parse_method(str(model))
+    if spec.name == "bicubic":
         return BicubicRestorer()
-    from ..models.bundled import bundled_restorer, is_bundled
+    if spec.bundled:
+        from ..models.bundled import bundled_restorer
 
-    if is_bundled(text):
-        return bundled_restorer(text, device=device, batch_size=batch_size)
-    name, _, ckpt = text.partition(":")
-    if not ckpt:
-        from ..models.bundled import BUNDLED
-
-        raise InputError(f"model {text!r}: give bicubic, a bundled model ({', '.join(BUNDLED)}) or NAME:CHECKPOINT")
-    path = Path(ckpt).expanduser()
-    if not path.is_file():
-        raise InputError(f"{path}: weights for model {name!r} not found")
-    from ..benchmark.methods import load_weights
-
-    have = load_weights(path)[1].get("scale")
+        return bundled_restorer(spec.bundled, device=device, batch_size=batch_size)
+    have = weights_description(spec.checkpoint).get("scale")
     s = int(have) if have else scale
     if s is None:
-        raise InputError(f"{path}: the file does not say its scale; give the scale it was trained for")
-    return ModelRestorer({s: (name.strip().lower(), path)}, name=name.strip().lower(), device=device,
-                         batch_size=batch_size)
+        raise InputError(f"{spec.checkpoint}: the file does not say its scale; give the scale it was trained for")
+    return ModelRestorer({s: (spec.name, spec.checkpoint)}, name=spec.name, device=device, batch_size=batch_size)
