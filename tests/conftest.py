@@ -21,3 +21,19 @@ def _isolated_cache(tmp_path_factory):
     if "FACESR_CACHE" not in os.environ:
         os.environ["FACESR_CACHE"] = str(tmp_path_factory.mktemp("facesr-cache"))
     yield
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory) -> Path:
+    """Six CelebA faces prepared with dlib 68-point landmarks and landmark-drawn parsing maps (the
+    ``dataset: prepared`` training data of the prior-guided methods)."""
+    require_data("celeba")
+    from facesr.data import open_dataset
+    from facesr.data.prepare import PrepareOptions, prepare
+
+    out = tmp_path_factory.mktemp("prepared")
+    opts = PrepareOptions(dataset="celeba", landmarks=True, parsing=True, backend="dlib-hog")
+    counts = prepare(open_dataset("celeba"), out, opts, limit=6, progress=False)
+    if counts.get("ok", 0) < 2:
+        pytest.skip(f"dlib found too few faces to train on ({counts})")
+    return out

@@ -169,3 +169,60 @@ def test_crop_box_overrides_framing(tmp_path):
         resolve_box("fsrnett")
     with pytest.raises(ConfigError, match="empty"):
         resolve_box([5, 5, 5, 9])
+
+
+def test_framing_jitter_moves_the_crop_per_epoch_and_keeps_landmarks_consistent(tmp_path):
+    from facesr.data.augment import jitter_box
+
+    rng = np.random.default_rng(0)
+    boxes = [jitter_box((16, 60, 159, 203), (178, 218), (5, 3), 0.04, rng) for _ in range(200)]
+    lefts = np.array([b[0] for b in boxes])
+    widths = np.array([b[2] - b[0] for b in boxes])
+    assert lefts.min() >= 16 - 5 - 3 and lefts.max() <= 16 + 5 + 3 and len(set(lefts)) > 5
+    assert widths.min() >= round(143 * 0.96) and widths.max() <= round(143 * 1.04)
+    assert all(0 <= b[0] < b[2] <= 178 and 0 <= b[1] < b[3] <= 218 for b in boxes)
+    # a box at the image edge stays inside the image
+    edge = jitter_box((0, 0, 178, 218), (178, 218), (10, 10), 0.2, np.random.default_rng(1))
+    assert 0 <= edge[0] and edge[2] <= 178 and 0 <= edge[1] and edge[3] <= 218
+
+    root = celeba(tmp_path / "celeba", n=2)
+    from PIL import Image
+
+    noise = np.random.default_rng(0).integers(0, 256, (218, 178, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(root / "img_align_celeba" / "000001.jpg", quality=95)
+    ds = PairedFaceDataset(CelebA(root), scale=8, size=128, flip=0, crop_box=(16, 60, 159, 203),
+                           jitter=[5, 3, 0.04], priors=("landmarks",))
+    first = ds[0]
+    assert torch.equal(first["hr"], ds[0]["hr"])  # same epoch, same crop
+    ds.set_epoch(1)
+    second = ds[0]
+    assert not torch.equal(first["hr"], second["hr"])
+    assert not torch.equal(first["landmarks"], second["landmarks"])  # landmarks follow the crop
+    held = PairedFaceDataset(CelebA(root), scale=8, size=128, flip=0, crop_box=(16, 60, 159, 203),
+                             jitter=[5, 3, 0.04], priors=("landmarks",))
+    held.preload(progress=False)
+    held.set_epoch(1)
+    assert torch.equal(held[0]["hr"], second["hr"]) and held._lr_cache is None
+    with pytest.raises(InputError, match="jitter"):
+        PairedFaceDataset(CelebA(root), jitter=[5, 3])
+    with pytest.raises(InputError, match="dataset reader"):
+        PairedFaceDataset(SyntheticFaces(2, 64), scale=4, size=64, jitter=[1, 1, 0])
+
+
+def test_unlabelled_images_get_unknown_attributes(tmp_path):
+    from facesr.data.utkface import UTKFace
+
+    root = tmp_path / "utkface"
+    (root / "crop_part1").mkdir(parents=True)
+    from PIL import Image
+
+    names = ["61_1_20170109142408075.jpg.chip.jpg", "25_0_2_20170116174525125.jpg.chip.jpg"]  # first: malformed
+    for name in names:
+        Image.fromarray(np.full((200, 200, 3), 120, np.uint8)).save(root / "crop_part1" / name)
+    reader = UTKFace(root)
+    ds = PairedFaceDataset(reader, scale=8, size=128, priors=("attributes",), flip=0)
+    keys = [r.key for r in reader.records]
+    unlabelled = keys.index(next(k for k in keys if "61_1_2017" in k))
+    item = ds[unlabelled]
+    assert torch.isnan(item["attributes"]).all() and len(item["attributes"]) == len(ds.attribute_names) > 0
+    assert not torch.isnan(ds[1 - unlabelled]["attributes"]).any()

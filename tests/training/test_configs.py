@@ -32,12 +32,15 @@ def test_config_is_valid(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", [p for p in CONFIGS if p.stem.endswith("_cpu_smoke")], ids=lambda p: p.stem)
-def test_smoke_config_trains(path, tmp_path):
+def test_smoke_config_trains(path, tmp_path, request):
     from facesr.training import Trainer
     from facesr_testing import require_data
 
     require_data("celeba")
     require_data("celeba1000")
-    cfg = load_config(path, [f"output={tmp_path / 'run'}", "train.progress=false", "train.tensorboard=false"])
+    extra = []
+    if load_config(path).data.train.dataset == "prepared":  # prior-guided methods: aligned faces + landmarks
+        extra.append(f"data.train.root={request.getfixturevalue('prepared')}")
+    cfg = load_config(path, [f"output={tmp_path / 'run'}", "train.progress=false", "train.tensorboard=false", *extra])
     result = Trainer(cfg).fit()
     assert result.iteration == cfg.train.iterations and "psnr" in result.last_val

@@ -38,3 +38,21 @@ class Augment:
         if self.flip > 0 and rng.random() < self.flip:
             sample = hflip(sample)
         return sample
+
+
+def jitter_box(box: tuple[int, int, int, int], image_size: tuple[int, int], shift: tuple[float, float],
+               zoom: float, rng: np.random.Generator) -> tuple[int, int, int, int]:
+    """``box`` (left, top, right, bottom) moved by ``U(-shift, shift)`` pixels along x and y and scaled
+    by ``1 + U(-zoom, zoom)`` about its centre, rounded to whole pixels and kept inside the
+    ``(width, height)`` image (framing jitter: test crops are not all framed alike)."""
+    left, top, right, bottom = box
+    width, height = image_size
+    f = 1.0 + rng.uniform(-zoom, zoom) if zoom > 0 else 1.0
+    dx = rng.uniform(-shift[0], shift[0]) if shift[0] > 0 else 0.0
+    dy = rng.uniform(-shift[1], shift[1]) if shift[1] > 0 else 0.0
+    bw = min(max(1, round((right - left) * f)), width)
+    bh = min(max(1, round((bottom - top) * f)), height)
+    cx, cy = (left + right) / 2 + dx, (top + bottom) / 2 + dy
+    x0 = int(min(max(round(cx - bw / 2), 0), width - bw))
+    y0 = int(min(max(round(cy - bh / 2), 0), height - bh))
+    return x0, y0, x0 + bw, y0 + bh

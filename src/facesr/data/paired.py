@@ -38,7 +38,7 @@ import torch
 from ..errors import InputError
 from ..io import read_image
 from ..ops import imresize
-from .augment import Augment
+from .augment import Augment, jitter_box
 from .records import FaceDataset
 from .seeding import sample_rngs
 from .source import CacheSource, FaceSample, FaceSource, ReaderSource
@@ -74,7 +74,9 @@ class PairedFaceDataset(torch.utils.data.Dataset):
     probability. ``attribute_names``: which attributes to stack (default: those of the first
     sample). ``lr_size``: resize official LR images to this size (e.g. 16 for FSRNet's pre-upsampled
     128-pixel LR; MATLAB bicubic). ``crop_box``: crop of a dataset reader's images instead of
-    its own framing.
+    its own framing. ``jitter``: ``(shift_x, shift_y, zoom)`` framing jitter of a dataset reader's crop
+    (source pixels, fraction of the box size; :func:`facesr.data.augment.jitter_box`), drawn per
+    sample and epoch.
 
     :meth:`preload` holds decoded faces in memory; a degradation that draws nothing (``bicubic``)
     then also keeps each LR image (flipped and not) after its first use.
@@ -85,7 +87,8 @@ class PairedFaceDataset(torch.utils.data.Dataset):
                  lr_folder: str | os.PathLike[str] | None = None, lr_size: int | None = None,
                  priors: Sequence[str] = (), heatmap_sigma: float = 1.5, heatmap_stride: int = 1,
                  flip: float = 0.5, seed: int = 0, attribute_names: Sequence[str] | None = None,
-                 crop_box: tuple[int, int, int, int] | None = None):
+                 crop_box: tuple[int, int, int, int] | None = None,
+                 jitter: Sequence[float] | None = None):
         unknown = set(priors) - set(PRIORS)
         if unknown:
             raise InputError(f"unknown prior(s) {sorted(unknown)} (known: {', '.join(PRIORS)})")
@@ -98,6 +101,10 @@ class PairedFaceDataset(torch.utils.data.Dataset):
             raise InputError(f"heatmap_stride {heatmap_stride} does not divide the HR size {self.size}")
         self.heatmap_stride = heatmap_stride
         self.augment = Augment(flip)
+        self.jitter = _check_jitter(jitter)
+        if self.jitter is not None and not isinstance(self.source, ReaderSource):
+            raise InputError("framing jitter needs a dataset reader (it re-crops the source images); a prepared "
+                             "cache or other source holds fixed crops")
         self.seed = int(seed)
         self.epoch = 0
         self.lr_folder = Path(lr_folder) if lr_folder is not None else None
@@ -134,6 +141,9 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         LR images once made when the degradation draws nothing (the same LR for every epoch)."""
         from .source import MemorySource
 
+        if self.jitter is not None:  # crops change every epoch: keep the source images instead
+            self.source.hold_images(range(len(self.source)) if indices is None else indices, progress=progress)
+            return
         self.source = MemorySource(self.source, indices, progress=progress)
         deterministic = self.degradation is not None and self.degradation.deterministic((self.size, self.size))
         self._lr_cache = {} if deterministic else None
@@ -141,6 +151,14 @@ class PairedFaceDataset(torch.utils.data.Dataset):
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch whose random draws ``__getitem__`` makes."""
         self.epoch = int(epoch)
+
+    def _first_attributes(self) -> dict[str, float] | None:
+        """The attributes of the first labelled image (the names to stack), from the records."""
+        records = _records_of(self.source)
+        for rec in records or ():
+            if rec.attributes is not None:
+                return rec.attributes
+        return None
 
     @property
     def identity_index(self):
@@ -166,7 +184,13 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         if not 0 <= index < len(self):
             raise IndexError(index)
         aug_rng, deg_rng, ref_rng = sample_rngs(self.seed, self.epoch, index)
-        sample = self.augment(self.source.sample(index), aug_rng)
+        if self.jitter is None:
+            sample = self.source.sample(index)
+        else:
+            h, w = self.source.image(index).shape[:2]
+            box = jitter_box(self.source.base_box(index), (w, h), self.jitter[:2], self.jitter[2], aug_rng)
+            sample = self.source.sample(index, box=box)
+        sample = self.augment(sample, aug_rng)
         if self._lr_cache is None:
             lr, seed = self._lr(sample, deg_rng)
         else:
@@ -199,10 +223,12 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         if "attributes" in self.priors:
             from ..priors.attributes import attribute_vector
 
-            if sample.attributes is None:
-                raise InputError(f"{sample.key}: the dataset has no attributes for this image")
             if self.attribute_names is None:
-                self.attribute_names = [k for k in sample.attributes if k != "age"]
+                labelled = sample.attributes if sample.attributes is not None else self._first_attributes()
+                if labelled is None:
+                    raise InputError(f"{sample.key}: the dataset has no attributes (none of its images is labelled)")
+                self.attribute_names = [k for k in labelled if k != "age"]
+            # an unlabelled image (e.g. UTKFace's malformed file names) gets NaN: unknown attributes
             item["attributes"] = torch.from_numpy(attribute_vector(sample.attributes, self.attribute_names))
         if "identity" in self.priors:
             ident = -1 if sample.identity is None else self._identity_index.index(sample.identity)
@@ -221,6 +247,25 @@ class PairedFaceDataset(torch.utils.data.Dataset):
             ref = self.source.sample(ref_index).hr
             item["reference"] = _tensor(ref)
         return item
+
+
+def _records_of(source: FaceSource):
+    """The dataset records behind a reader-based source (held in memory or not), else ``None``."""
+    inner = getattr(source, "source", source)
+    dataset = getattr(inner, "dataset", None)
+    return getattr(dataset, "records", None)
+
+
+def _check_jitter(jitter: Sequence[float] | None) -> tuple[float, float, float] | None:
+    if jitter is None:
+        return None
+    try:
+        sx, sy, zoom = (float(v) for v in jitter)
+    except (TypeError, ValueError):
+        raise InputError(f"jitter must be [shift_x, shift_y, zoom], got {jitter!r}") from None
+    if sx < 0 or sy < 0 or not 0 <= zoom < 0.5:
+        raise InputError(f"jitter {list(jitter)}: shifts must be >= 0 pixels and zoom in [0, 0.5)")
+    return (sx, sy, zoom) if (sx or sy or zoom) else None
 
 
 def _find_lr(folder: Path, key: str) -> Path:

@@ -75,6 +75,7 @@ class ReaderSource(FaceSource):
         self.kernel = kernel
         self.read_lr = read_lr
         self.box = None if box is None else tuple(int(v) for v in box)
+        self._images: dict[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -82,10 +83,33 @@ class ReaderSource(FaceSource):
     def identity_of(self, index: int) -> str | None:
         return self.dataset.records[index].identity
 
-    def sample(self, index: int) -> FaceSample:
-        rec = self.dataset.records[index]
-        img = self.dataset.image(index)
+    def hold_images(self, indices, progress: bool = True) -> None:
+        """Keep the decoded source images at ``indices`` in memory (for re-cropping each epoch)."""
+        from tqdm.auto import tqdm
+
+        keys = list(indices)
+        self._images = {i: self.dataset.image(i)
+                        for i in tqdm(keys, desc="preload images", disable=not progress, leave=False, mininterval=2.0)}
+
+    def image(self, index: int) -> np.ndarray:
+        """The decoded source image ``index`` (uint8 H x W x 3), from memory when held."""
+        held = None if self._images is None else self._images.get(index)
+        return held if held is not None else self.dataset.image(index)
+
+    def base_box(self, index: int) -> tuple[int, int, int, int]:
+        """The ``(left, top, right, bottom)`` crop of image ``index`` (the whole image without a box)."""
         box = self.box or (CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None)
+        if box is not None:
+            return box
+        h, w = self.image(index).shape[:2]
+        return 0, 0, w, h
+
+    def sample(self, index: int, box: tuple[int, int, int, int] | None = None) -> FaceSample:
+        """Face ``index``; ``box`` overrides the crop for this call (framing jitter)."""
+        rec = self.dataset.records[index]
+        img = self.image(index)
+        if box is None:
+            box = self.box or (CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None)
         hr, lm, parsing = crop_resize(img, box, self.size, kernel=self.kernel, landmarks=rec.landmarks,
                                       parsing=self.dataset.parsing(index))
         lr = read_image(rec.lr_path) if (self.read_lr and rec.lr_path is not None) else None

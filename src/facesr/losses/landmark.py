@@ -104,19 +104,17 @@ class FANHeatmapLoss(nn.Module):
     """Eq. 15 (prior loss) as Super-FAN's heatmap loss ``||FAN(sr) - FAN(hr)||`` with a frozen
     stacked-hourglass landmark net.
 
-    ``weights``: a file written by the landmark trainer
-    (:func:`facesr.models.prior.landmark_net.save_landmark_net`), loaded on first use; ``"random"``:
+    ``weights``: ``"bundled"`` (default: the 68-landmark hourglass shipped in the package) or a file
+    written by the landmark trainer (:func:`facesr.models.prior.landmark_net.save_landmark_net`),
+    loaded on first use; ``"random"``:
     an untrained network built from ``options`` (for smoke tests only - its heatmaps mean nothing).
     ``criterion``: mse (default), l1 or fro. Gradients flow to ``sr`` only.
     """
 
-    def __init__(self, weights: str | None = None, criterion: str = "mse",
+    def __init__(self, weights: str | None = "bundled", criterion: str = "mse",
                  options: dict[str, Any] | None = None) -> None:
         super().__init__()
-        if not weights:
-            raise ConfigError("loss fan_heatmap needs 'weights': a landmark network trained with "
-                              "configs/landmarks/hourglass_landmarks.yaml, or 'random' for smoke tests")
-        self.weights = str(weights)
+        self.weights = str(weights or "bundled")
         self.options = dict(options or {})
         self.criterion = check_criterion(criterion)
         self.net: nn.Module | None = None

@@ -64,9 +64,20 @@ class AttributeLoss(nn.Module):
         self.criterion = criterion if criterion == "bce" else check_criterion(criterion)
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """NaN entries of ``target`` are unknown attributes (unlabelled images) and do not count; a
+        batch without any known attribute gives 0 (with a gradient path, for DDP)."""
+        target = target.to(pred.dtype)
+        known = ~torch.isnan(target)
+        if bool(known.all()):
+            if self.criterion == "bce":
+                return F.binary_cross_entropy_with_logits(pred, target)
+            return distance(pred, target, self.criterion)
+        if not bool(known.any()):
+            return pred.sum() * 0.0
+        p, t = pred[known], target[known]
         if self.criterion == "bce":
-            return F.binary_cross_entropy_with_logits(pred, target.to(pred.dtype))
-        return distance(pred, target.to(pred.dtype), self.criterion)
+            return F.binary_cross_entropy_with_logits(p, t)
+        return distance(p, t, self.criterion)
 
 
 def mismatched_attributes(attributes: torch.Tensor) -> torch.Tensor:

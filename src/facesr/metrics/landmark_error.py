@@ -11,6 +11,11 @@ see :mod:`facesr.metrics.identity`), the same box for SR and reference. No re-de
 * ``landmark_failure`` (lower is better): the fraction of images whose NME exceeds
   ``threshold`` (default 0.08); per image it is 1 or 0.
 
+* ``nme`` (lower is better): the same error with the 68 landmarks predicted by the stacked
+  hourglass shipped in the package (:func:`facesr.models.prior.landmark_net.bundled_landmark_weights`,
+  trained here on dlib pseudo ground truth; pure PyTorch, no dlib needed) on SR and on HR faces
+  resized to the network's 128 px. ``weights=`` names another network file.
+
 The reference is dlib's prediction on HR unless ground-truth points are given
 (:func:`nme_against`), so the HR-vs-HR error is 0 by construction and SR errors measure how
 much the SR output moves dlib's landmarks, not absolute landmark accuracy.
@@ -96,3 +101,45 @@ class LandmarkFailure(LandmarkNME):
 
     def describe(self) -> str:
         return f"share of images with NME > {self.threshold:g}; " + super().describe()
+
+
+class HourglassNME(Metric):
+    """Inter-ocular NME of the shipped 68-landmark hourglass's points on SR vs on HR (lower is better).
+
+    Faces (``[0,1] float NCHW RGB``, aligned crops) are resized to ``size`` (128, the network's
+    training size) with bilinear antialiasing before the network; points are compared in those
+    pixels. Options: ``weights`` (``"bundled"`` or a landmark-network file), ``size``.
+    """
+
+    name = "nme"
+    higher_better = False
+    needs_hr = True
+
+    def __init__(self, protocol="facesr", scale: float = 1, device: str = "cpu", weights: str = "bundled",
+                 size: int = 128, threshold: float = DEFAULT_THRESHOLD) -> None:
+        from ..models.prior.landmark_net import load_landmark_net, resolve_landmark_weights
+
+        if int(size) < 32 or int(size) % 4:
+            raise InputError(f"nme: size must be a multiple of 4 and at least 32, got {size}")
+        self.size, self.threshold = int(size), float(threshold)
+        self.weights = resolve_landmark_weights(weights)
+        super().__init__(protocol=protocol, scale=scale, device=device)
+        self.net = load_landmark_net(self.weights, device=self.device)
+
+    def landmarks(self, faces: torch.Tensor) -> np.ndarray:
+        """``float64 (N, 68, 2)`` points of ``[0,1]`` RGB faces, in ``size`` x ``size`` pixels."""
+        from ..models.prior.landmark_net import predict_landmarks
+
+        x = faces.to(self.device, torch.float32)
+        if x.shape[-2:] != (self.size, self.size):
+            x = torch.nn.functional.interpolate(x, size=(self.size, self.size), mode="bilinear",
+                                                align_corners=False, antialias=True).clamp(0, 1)
+        return predict_landmarks(self.net, x)
+
+    def score(self, sr, hr):
+        with torch.inference_mode():
+            return torch.from_numpy(nme(self.landmarks(sr), self.landmarks(hr)))
+
+    def describe(self) -> str:
+        return (f"68-point landmarks of the stacked hourglass {self.weights.name} on SR and HR at {self.size} px, "
+                f"mean error / HR outer-eye-corner distance; protocol {self.protocol.name}")

@@ -51,6 +51,9 @@ METRICS.add("identity_auc", "facesr.metrics.identity:IdentityVerification", kind
             description="face-verification ROC AUC of SR vs HR over same/different-identity pairs (labels=)")
 METRICS.add("landmark_nme", "facesr.metrics.landmark_error:LandmarkNME", kind="fr", higher_better=False,
             requires=_DLIB_PIP, description="dlib 68-point landmark error SR vs HR / inter-ocular distance")
+METRICS.add("nme", "facesr.metrics.landmark_error:HourglassNME", kind="fr", higher_better=False,
+            description="68-point landmark error SR vs HR / inter-ocular distance, by the shipped hourglass net "
+                        "(no dlib needed)")
 METRICS.add("landmark_failure", "facesr.metrics.landmark_error:LandmarkFailure", kind="fr",
             higher_better=False, requires=_DLIB_PIP, description="share of images with landmark NME > 0.08")
 METRICS.add("brisque", "facesr.metrics.brisque:BRISQUE", kind="nr", higher_better=False,

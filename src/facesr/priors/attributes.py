@@ -48,8 +48,12 @@ def utkface_attributes(age: int, gender: int, race: int) -> dict[str, float]:
     return out
 
 
-def attribute_vector(attributes: Mapping[str, float], names: Sequence[str]) -> np.ndarray:
-    """``float32 (len(names),)`` vector of the named attributes (0/1), in the order of ``names``."""
+def attribute_vector(attributes: Mapping[str, float] | None, names: Sequence[str]) -> np.ndarray:
+    """``float32 (len(names),)`` vector of the named attributes (0/1), in the order of ``names``;
+    ``None`` (an unlabelled image) gives all NaN, the "unknown" that conditioning and
+    :class:`facesr.losses.structure.AttributeLoss` understand."""
+    if attributes is None:
+        return np.full(len(names), np.nan, dtype=np.float32)
     missing = [n for n in names if n not in attributes]
     if missing:
         raise InputError(f"attributes missing: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")

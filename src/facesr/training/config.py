@@ -89,7 +89,9 @@ class TrainDataConfig:
     """Training pairs: ``dataset`` (registry name) at ``root`` (default: the data root's folder), or
     ``prepared``: the ``facesr data prepare`` folder at ``root`` (aligned faces with landmarks);
     images ``[start, start+limit)``; LR by ``degradation`` (``bicubic``, ``blind``, ...) with
-    ``kernel``; ``size`` HR pixels; ``flip`` probability; ``priors`` for prior losses."""
+    ``kernel``; ``size`` HR pixels; ``flip`` probability; ``priors`` for prior losses; ``crop_box``
+    (name or 4 integers) and ``jitter`` ``[shift_x, shift_y, zoom]`` (source pixels, fraction): the
+    crop of a dataset reader's images, moved and scaled at random per sample."""
 
     dataset: str = "celeba"
     root: str | None = None
@@ -104,6 +106,7 @@ class TrainDataConfig:
     num_workers: int = 0
     preload: bool = False
     crop_box: Any = None
+    jitter: Any = None
 
 
 @dataclass

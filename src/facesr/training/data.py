@@ -76,9 +76,12 @@ def build_train_set(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
             reader = open_dataset(cfg.dataset, cfg.root)
         except FacesrError as exc:
             raise type(exc)(f"data.train: {exc}") from None
-    pairs = PairedFaceDataset(reader, scale=scale, size=cfg.size, degradation=cfg.degradation,
-                              kernel=cfg.kernel, priors=cfg.priors, flip=cfg.flip, seed=seed,
-                              crop_box=resolve_box(cfg.crop_box))
+    try:
+        pairs = PairedFaceDataset(reader, scale=scale, size=cfg.size, degradation=cfg.degradation,
+                                  kernel=cfg.kernel, priors=cfg.priors, flip=cfg.flip, seed=seed,
+                                  crop_box=resolve_box(cfg.crop_box), jitter=cfg.jitter)
+    except InputError as exc:
+        raise type(exc)(f"data.train: {exc}") from None
     start, stop = _slice(len(pairs), cfg.start, cfg.limit)
     if cfg.preload:
         pairs.preload(range(start, stop))

@@ -38,12 +38,31 @@ def save_landmark_net(net: StackedHourglass, options: dict[str, Any], path: str 
     return path
 
 
-def load_landmark_net(path: str | os.PathLike[str], device: Any = "cpu") -> StackedHourglass:
-    """A :class:`StackedHourglass` from a file written by :func:`save_landmark_net`, in eval mode."""
+#: name of the landmark network shipped in the package (``facesr/weights/hourglass_landmarks.safetensors``)
+BUNDLED_NAME = "bundled"
+
+
+def bundled_landmark_weights() -> Path:
+    """Path of the shipped 68-landmark hourglass (its card: ``hourglass_landmarks.md`` beside it)."""
+    from ..bundled import weights_dir
+
+    return weights_dir() / "hourglass_landmarks.safetensors"
+
+
+def resolve_landmark_weights(path: str | os.PathLike[str] | None) -> Path:
+    """``None`` or ``"bundled"``: the shipped network; otherwise the given file."""
+    if path is None or str(path) == BUNDLED_NAME:
+        return bundled_landmark_weights()
+    return Path(path).expanduser()
+
+
+def load_landmark_net(path: str | os.PathLike[str] | None = None, device: Any = "cpu") -> StackedHourglass:
+    """A :class:`StackedHourglass` from a file written by :func:`save_landmark_net` (``None`` or
+    ``"bundled"``: the network shipped in the package), in eval mode."""
     from safetensors import safe_open
     from safetensors.torch import load_file
 
-    p = Path(path).expanduser()
+    p = resolve_landmark_weights(path)
     if not p.is_file():
         raise InputError(f"{p}: landmark network weights not found (train them with 'python -m "
                          "facesr.models.prior.landmark_training configs/landmarks/hourglass_landmarks.yaml')")

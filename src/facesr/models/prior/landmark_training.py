@@ -42,7 +42,10 @@ class LandmarkNetOptions:
 @dataclass
 class LandmarkDataConfig:
     """``root``: a prepared cache with landmarks; ``val_root``: another for validation, else the last
-    ``val_count`` faces of ``root`` are held out. ``sigma`` in heatmap pixels; ``flip`` probability."""
+    ``val_count`` faces of ``root`` are held out. ``sigma`` in heatmap pixels; ``flip`` probability;
+    ``rotate`` (degrees), ``zoom`` (fraction) and ``shift`` (face pixels): bounds of a random
+    similarity transform per training face (0: off), so that the network also finds landmarks in
+    faces framed unlike the aligned training crops (test crops such as CelebA-1000's vary)."""
 
     root: str = "cache/celeba128"
     val_root: str | None = None
@@ -51,6 +54,9 @@ class LandmarkDataConfig:
     sigma: float = 1.0
     flip: float = 0.5
     batch_size: int = 16
+    rotate: float = 0.0
+    zoom: float = 0.0
+    shift: float = 0.0
 
 
 @dataclass
@@ -101,6 +107,38 @@ def nme(pred, truth):
     a, b = OUTER_EYE_CORNERS
     norm = np.linalg.norm(truth[:, a] - truth[:, b], axis=-1)
     return np.linalg.norm(pred - truth, axis=-1).mean(axis=1) / norm
+
+
+def random_similarity(faces, points, rotate: float, zoom: float, shift: float, generator=None):
+    """Warp ``[0,1]`` faces ``N x 3 x S x S`` and their ``(N, K, 2)`` pixel landmarks by a random
+    similarity each: rotation ``U(-rotate, rotate)`` degrees, scale ``1 + U(-zoom, zoom)``, shift
+    ``U(-shift, shift)`` pixels; borders are replicated. Returns ``(faces, points)``."""
+    import torch
+    import torch.nn.functional as F
+
+    n, _, h, w = faces.shape
+    if not (rotate or zoom or shift):
+        return faces, points
+
+    def u(bound: float) -> torch.Tensor:
+        return (torch.rand(n, generator=generator, dtype=torch.float64) * 2 - 1) * bound
+
+    angle, scale = torch.deg2rad(u(rotate)), 1 + u(zoom)
+    tx, ty = u(shift), u(shift)
+    # forward map in normalised coordinates (align_corners=False): p_out = s R p_in + t
+    cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
+    fwd = torch.zeros(n, 3, 3, dtype=torch.float64)
+    fwd[:, 0, 0], fwd[:, 0, 1], fwd[:, 0, 2] = cos, -sin * h / w, 2 * tx / w
+    fwd[:, 1, 0], fwd[:, 1, 1], fwd[:, 1, 2] = sin * w / h, cos, 2 * ty / h
+    fwd[:, 2, 2] = 1
+    inv = torch.linalg.inv(fwd)  # grid_sample needs output -> input
+    grid = F.affine_grid(inv[:, :2].to(faces.dtype), list(faces.shape), align_corners=False)
+    warped = F.grid_sample(faces, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    p = points.to(torch.float64)
+    norm = torch.stack([(p[..., 0] + 0.5) * 2 / w - 1, (p[..., 1] + 0.5) * 2 / h - 1, torch.ones_like(p[..., 0])], -1)
+    moved = torch.einsum("nij,nkj->nki", fwd, norm)
+    out = torch.stack([(moved[..., 0] + 1) * w / 2 - 0.5, (moved[..., 1] + 1) * h / 2 - 0.5], -1)
+    return warped.clamp(0, 1), out.to(points.dtype)
 
 
 def _datasets(cfg: LandmarkTrainConfig):
@@ -202,7 +240,8 @@ def train_landmarks(cfg: LandmarkTrainConfig, progress: bool = True) -> dict[str
             sampler.set_position(epoch, offset * cfg.data.batch_size)
             base.set_epoch(epoch)
             for batch in loader:
-                faces, points = batch["hr"], batch["landmarks"]
+                faces, points = random_similarity(batch["hr"], batch["landmarks"], cfg.data.rotate, cfg.data.zoom,
+                                                  cfg.data.shift)
                 outs = net(faces, all_stacks=True)
                 target = render_heatmaps(points, tuple(outs[-1].shape[-2:]), cfg.data.sigma,
                                          faces.shape[-1] / outs[-1].shape[-1])
