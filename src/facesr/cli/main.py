@@ -15,7 +15,7 @@ from .._version import __version__
 from ..errors import FacesrError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ["demo", "degrade", "evaluate", "bench", "enhance", "zoo", "data", "train", "mos", "serve"]
+COMMANDS = ["demo", "degrade", "evaluate", "bench", "enhance", "zoo", "data", "train", "curves", "mos", "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:
