@@ -66,44 +66,49 @@ def plot_curves(runs: Mapping[str, Sequence[Mapping[str, float]]], metric: str =
     d = ImageDraw.Draw(img)
     for k, (label, rows) in enumerate(runs.items()):
         x0, y0 = (k % cols) * w, (k // cols) * h
-        left, top, right, bottom = x0 + 56, y0 + 28, x0 + w - 14, y0 + h - 40
-        pts = [(r["iteration"], r[metric]) for r in rows if metric in r]
-        base = [r[f"bicubic_{metric}"] for r in rows if f"bicubic_{metric}" in r]
-        d.text(((left + right) / 2, y0 + 8), label, fill="black", font=f, anchor="mt")
-        d.line([(left, top), (left, bottom), (right, bottom)], fill="black")
-        if not pts:
-            d.text(((left + right) / 2, (top + bottom) / 2), f"no {metric}", fill="gray", font=f, anchor="mm")
-            continue
-        ys = [p[1] for p in pts] + base[-1:]
-        lo, hi = min(ys), max(ys)
-        pad = max((hi - lo) * 0.08, 0.05)
-        lo, hi = lo - pad, hi + pad
-        x_hi = max(p[0] for p in pts) or 1.0
-
-        def xy(it: float, v: float) -> tuple[float, float]:
-            return left + it / x_hi * (right - left), bottom - (v - lo) / (hi - lo) * (bottom - top)
-
-        for t in range(5):
-            v = lo + t / 4 * (hi - lo)
-            y = bottom - t / 4 * (bottom - top)
-            d.line([(left - 4, y), (left, y)], fill="black")
-            d.line([(left + 1, y), (right, y)], fill=(232, 232, 232))
-            d.text((left - 6, y), f"{v:.2f}", fill="black", font=small, anchor="rm")
-            it = t / 4 * x_hi
-            x = left + t / 4 * (right - left)
-            d.line([(x, bottom), (x, bottom + 4)], fill="black")
-            d.text((x, bottom + 6), f"{it:.0f}", fill="black", font=small, anchor="mt")
-        d.text(((left + right) / 2, bottom + 22), "iteration", fill="black", font=small, anchor="mt")
-        if base:
-            yb = xy(0, base[-1])[1]
-            for xs in range(int(left), int(right), 12):
-                d.line([(xs, yb), (min(xs + 6, right), yb)], fill=(120, 120, 120), width=1)
-            d.text((right - 2, yb - 3), f"bicubic {base[-1]:.2f}", fill=(90, 90, 90), font=small, anchor="rb")
-        color = PALETTE[k % len(PALETTE)]
-        line = [xy(*p) for p in pts]
-        if len(line) > 1:
-            d.line(line, fill=color, width=2)
-        for px, py in line:
-            d.ellipse([px - 3, py - 3, px + 3, py + 3], fill=color)
-        d.text((line[-1][0] - 4, line[-1][1] - 6), f"{pts[-1][1]:.2f}", fill=color, font=small, anchor="rb")
+        _draw_panel(d, (x0 + 56, y0 + 28, x0 + w - 14, y0 + h - 40), y0, label, rows, metric,
+                    PALETTE[k % len(PALETTE)], f, small)
     return img
+
+
+def _draw_panel(d, box: tuple[float, float, float, float], y0: float, label: str,
+                rows: Sequence[Mapping[str, float]], metric: str, color, f, small) -> None:
+    """One run's panel inside ``box`` (the axes' left, top, right, bottom) of drawing ``d``."""
+    left, top, right, bottom = box
+    pts = [(r["iteration"], r[metric]) for r in rows if metric in r]
+    base = [r[f"bicubic_{metric}"] for r in rows if f"bicubic_{metric}" in r]
+    d.text(((left + right) / 2, y0 + 8), label, fill="black", font=f, anchor="mt")
+    d.line([(left, top), (left, bottom), (right, bottom)], fill="black")
+    if not pts:
+        d.text(((left + right) / 2, (top + bottom) / 2), f"no {metric}", fill="gray", font=f, anchor="mm")
+        return
+    ys = [p[1] for p in pts] + base[-1:]
+    lo, hi = min(ys), max(ys)
+    pad = max((hi - lo) * 0.08, 0.05)
+    lo, hi = lo - pad, hi + pad
+    x_hi = max(p[0] for p in pts) or 1.0
+
+    def xy(it: float, v: float) -> tuple[float, float]:
+        return left + it / x_hi * (right - left), bottom - (v - lo) / (hi - lo) * (bottom - top)
+
+    for t in range(5):
+        v = lo + t / 4 * (hi - lo)
+        y = bottom - t / 4 * (bottom - top)
+        d.line([(left - 4, y), (left, y)], fill="black")
+        d.line([(left + 1, y), (right, y)], fill=(232, 232, 232))
+        d.text((left - 6, y), f"{v:.2f}", fill="black", font=small, anchor="rm")
+        x = left + t / 4 * (right - left)
+        d.line([(x, bottom), (x, bottom + 4)], fill="black")
+        d.text((x, bottom + 6), f"{t / 4 * x_hi:.0f}", fill="black", font=small, anchor="mt")
+    d.text(((left + right) / 2, bottom + 22), "iteration", fill="black", font=small, anchor="mt")
+    if base:
+        yb = xy(0, base[-1])[1]
+        for xs in range(int(left), int(right), 12):
+            d.line([(xs, yb), (min(xs + 6, right), yb)], fill=(120, 120, 120), width=1)
+        d.text((right - 2, yb - 3), f"bicubic {base[-1]:.2f}", fill=(90, 90, 90), font=small, anchor="rb")
+    line = [xy(*p) for p in pts]
+    if len(line) > 1:
+        d.line(line, fill=color, width=2)
+    for px, py in line:
+        d.ellipse([px - 3, py - 3, px + 3, py + 3], fill=color)
+    d.text((line[-1][0] - 4, line[-1][1] - 6), f"{pts[-1][1]:.2f}", fill=color, font=small, anchor="rb")
