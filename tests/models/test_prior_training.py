@@ -161,3 +161,23 @@ def test_landmark_training_resumes_and_exports(tmp_path, prepared):
     assert net.stem[0].out_channels == 4 and not net.training
     truth = torch.rand(3, 68, 2).numpy() * 100
     assert nme(truth, truth).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_random_similarity_moves_points_with_the_pixels():
+    from facesr.models.prior.landmark_training import random_similarity
+
+    n, size = 6, 64
+    faces = torch.zeros(n, 3, size, size)
+    spots = [(20, 30), (40, 12), (50, 50)]
+    for x, y in spots:
+        faces[:, :, y - 1 : y + 2, x - 1 : x + 2] = 1.0
+    points = torch.tensor([spots], dtype=torch.float32).repeat(n, 1, 1)
+    gen = torch.Generator().manual_seed(0)
+    warped, moved = random_similarity(faces, points, 15, 0.1, 5, generator=gen)
+    assert warped.shape == faces.shape and moved.shape == points.shape
+    assert not torch.allclose(moved, points)
+    for i in range(n):
+        for x, y in moved[i].tolist():
+            assert warped[i, 0, round(y), round(x)] > 0.5  # the bright spot travelled with its point
+    same, kept = random_similarity(faces, points, 0, 0, 0)
+    assert same is faces and kept is points
