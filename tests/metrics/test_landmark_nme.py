@@ -46,3 +46,13 @@ def test_nme_bad_weights_and_size(tmp_path):
         create_metric("nme", weights=str(tmp_path / "missing.safetensors"))
     with pytest.raises(InputError, match="multiple of 4"):
         create_metric("nme", size=30)
+
+
+def test_shipped_landmark_network_has_a_card():
+    from facesr.models.prior.landmark_net import bundled_landmark_weights, load_landmark_net
+
+    path = bundled_landmark_weights()
+    card = path.with_suffix(".md")
+    assert path.is_file() and card.is_file() and "NME" in card.read_text()
+    net = load_landmark_net("bundled")
+    assert sum(p.numel() for p in net.parameters()) == 434184
