@@ -105,7 +105,7 @@ def _draw_panel(d, box: tuple[float, float, float, float], y0: float, label: str
         yb = xy(0, base[-1])[1]
         for xs in range(int(left), int(right), 12):
             d.line([(xs, yb), (min(xs + 6, right), yb)], fill=(120, 120, 120), width=1)
-        d.text((right - 2, yb - 3), f"bicubic {base[-1]:.2f}", fill=(90, 90, 90), font=small, anchor="rb")
+        d.text((left + 4, yb - 3), f"bicubic {base[-1]:.2f}", fill=(90, 90, 90), font=small, anchor="lb")
     line = [xy(*p) for p in pts]
     if len(line) > 1:
         d.line(line, fill=color, width=2)
