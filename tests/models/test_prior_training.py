@@ -181,3 +181,20 @@ def test_random_similarity_moves_points_with_the_pixels():
             assert warped[i, 0, round(y), round(x)] > 0.5  # the bright spot travelled with its point
     same, kept = random_similarity(faces, points, 0, 0, 0)
     assert same is faces and kept is points
+
+
+def test_random_degrade_blurs_the_chosen_faces_only():
+    from facesr.models.prior.landmark_training import random_degrade
+
+    faces = torch.rand(8, 3, 32, 32)
+    assert random_degrade(faces, 0.0) is faces
+    out = random_degrade(faces, 1.0, generator=torch.Generator().manual_seed(0))
+    assert out.shape == faces.shape and 0 <= float(out.min()) and float(out.max()) <= 1
+    # every face lost high frequencies: neighbouring pixels differ less than in the noise input
+    def tv(x):
+        return (x[..., 1:, :] - x[..., :-1, :]).abs().mean(dim=(1, 2, 3))
+
+    assert (tv(out) < tv(faces) * 0.8).all()
+    half = random_degrade(faces, 0.5, generator=torch.Generator().manual_seed(1))
+    same = [(torch.equal(half[i], faces[i])) for i in range(8)]
+    assert any(same) and not all(same)

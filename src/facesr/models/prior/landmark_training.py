@@ -45,7 +45,9 @@ class LandmarkDataConfig:
     ``val_count`` faces of ``root`` are held out. ``sigma`` in heatmap pixels; ``flip`` probability;
     ``rotate`` (degrees), ``zoom`` (fraction) and ``shift`` (face pixels): bounds of a random
     similarity transform per training face (0: off), so that the network also finds landmarks in
-    faces framed unlike the aligned training crops (test crops such as CelebA-1000's vary)."""
+    faces framed unlike the aligned training crops (test crops such as CelebA-1000's vary);
+    ``degrade``: probability that a training face is replaced by its bicubic x2-x8 downscale brought
+    back to size (so that the network also reads low-resolution and super-resolved faces)."""
 
     root: str = "cache/celeba128"
     val_root: str | None = None
@@ -57,6 +59,7 @@ class LandmarkDataConfig:
     rotate: float = 0.0
     zoom: float = 0.0
     shift: float = 0.0
+    degrade: float = 0.0
 
 
 @dataclass
@@ -139,6 +142,27 @@ def random_similarity(faces, points, rotate: float, zoom: float, shift: float, g
     moved = torch.einsum("nij,nkj->nki", fwd, norm)
     out = torch.stack([(moved[..., 0] + 1) * w / 2 - 0.5, (moved[..., 1] + 1) * h / 2 - 0.5], -1)
     return warped.clamp(0, 1), out.to(points.dtype)
+
+
+def random_degrade(faces, probability: float, factors=(2, 4, 8), generator=None):
+    """Each ``[0,1]`` face of ``N x 3 x S x S`` replaced with ``probability`` by its bicubic
+    downscale (antialiased) by a factor drawn from ``factors``, upscaled back to S (bicubic)."""
+    import torch
+    import torch.nn.functional as F
+
+    if probability <= 0:
+        return faces
+    n, _, h, w = faces.shape
+    pick = torch.rand(n, generator=generator) < probability
+    which = torch.randint(len(factors), (n,), generator=generator)
+    out = faces.clone()
+    for k, f in enumerate(factors):
+        idx = torch.nonzero(pick & (which == k)).flatten()
+        if len(idx) and h // f >= 1 and w // f >= 1:
+            small = F.interpolate(faces[idx], size=(h // f, w // f), mode="bicubic", antialias=True,
+                                  align_corners=False)
+            out[idx] = F.interpolate(small, size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
+    return out
 
 
 def _datasets(cfg: LandmarkTrainConfig):
@@ -242,6 +266,7 @@ def train_landmarks(cfg: LandmarkTrainConfig, progress: bool = True) -> dict[str
             for batch in loader:
                 faces, points = random_similarity(batch["hr"], batch["landmarks"], cfg.data.rotate, cfg.data.zoom,
                                                   cfg.data.shift)
+                faces = random_degrade(faces, cfg.data.degrade)
                 outs = net(faces, all_stacks=True)
                 target = render_heatmaps(points, tuple(outs[-1].shape[-2:]), cfg.data.sigma,
                                          faces.shape[-1] / outs[-1].shape[-1])
