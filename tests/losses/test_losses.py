@@ -211,6 +211,7 @@ def test_cycle_prior_attribute():
     assert AttributeLoss("bce")(t([[0.0]]), t([[1.0]])).item() == pytest.approx(math.log(2))
     nan = float("nan")  # unknown attributes (unlabelled images) do not count
     assert AttributeLoss("l1")(t([[0.2, 0.9]]), t([[0.0, nan]])).item() == pytest.approx(0.2)
+    assert AttributeLoss("fro")(t([[0.3, 0.9], [0.0, 0.0]]), t([[0.0, nan], [nan, nan]])).item() == pytest.approx(0.15)
     pred = torch.tensor([[0.3, 0.4]], requires_grad=True)
     none_known = AttributeLoss("bce")(pred, t([[nan, nan]]))
     none_known.backward()

@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
         if not sep:
             label, path = Path(item).name, item
         runs[label] = read_val_log(path)
-    higher = args.metric not in ("lpips", "nme", "landmark_nme", "fid", "niqe", "dists")
+    from ..metrics import list_metrics
+
+    higher = {r["name"]: r.get("higher_better", True) for r in list_metrics()}.get(args.metric, True)
     print(f"{'run':28s} {'iters':>6s} {'last':>8s} {'best':>8s} {'bicubic':>8s}")
     for label, rows in runs.items():
         s = summarize(rows, args.metric, higher)

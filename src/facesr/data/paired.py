@@ -187,9 +187,8 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         if self.jitter is None:
             sample = self.source.sample(index)
         else:
-            h, w = self.source.image(index).shape[:2]
-            box = jitter_box(self.source.base_box(index), (w, h), self.jitter[:2], self.jitter[2], aug_rng)
-            sample = self.source.sample(index, box=box)
+            shift, zoom = self.jitter[:2], self.jitter[2]
+            sample = self.source.sample(index, reframe=lambda box, size: jitter_box(box, size, shift, zoom, aug_rng))
         sample = self.augment(sample, aug_rng)
         if self._lr_cache is None:
             lr, seed = self._lr(sample, deg_rng)

@@ -9,6 +9,7 @@ crop for CelebA, a resize for already aligned sets); :class:`CacheSource` reads 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -96,20 +97,16 @@ class ReaderSource(FaceSource):
         held = None if self._images is None else self._images.get(index)
         return held if held is not None else self.dataset.image(index)
 
-    def base_box(self, index: int) -> tuple[int, int, int, int]:
-        """The ``(left, top, right, bottom)`` crop of image ``index`` (the whole image without a box)."""
-        box = self.box or (CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None)
-        if box is not None:
-            return box
-        h, w = self.image(index).shape[:2]
-        return 0, 0, w, h
-
-    def sample(self, index: int, box: tuple[int, int, int, int] | None = None) -> FaceSample:
-        """Face ``index``; ``box`` overrides the crop for this call (framing jitter)."""
+    def sample(self, index: int, reframe: Callable[[tuple[int, int, int, int], tuple[int, int]],
+                                                    tuple[int, int, int, int]] | None = None) -> FaceSample:
+        """Face ``index``. ``reframe(box, (width, height))`` returns the crop to use instead of the
+        usual one (the whole image when there is none), e.g. a framing jitter."""
         rec = self.dataset.records[index]
         img = self.image(index)
-        if box is None:
-            box = self.box or (CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None)
+        box = self.box or (CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None)
+        if reframe is not None:
+            h, w = img.shape[:2]
+            box = reframe(box or (0, 0, w, h), (w, h))
         hr, lm, parsing = crop_resize(img, box, self.size, kernel=self.kernel, landmarks=rec.landmarks,
                                       parsing=self.dataset.parsing(index))
         lr = read_image(rec.lr_path) if (self.read_lr and rec.lr_path is not None) else None

@@ -68,12 +68,10 @@ class AttributeLoss(nn.Module):
         batch without any known attribute gives 0 (with a gradient path, for DDP)."""
         target = target.to(pred.dtype)
         known = ~torch.isnan(target)
-        if bool(known.all()):
-            if self.criterion == "bce":
-                return F.binary_cross_entropy_with_logits(pred, target)
-            return distance(pred, target, self.criterion)
         if not bool(known.any()):
             return pred.sum() * 0.0
+        if self.criterion == "fro":  # per-sample norms: unknown entries contribute a zero difference
+            return distance(pred, torch.where(known, target, pred.detach()), "fro")
         p, t = pred[known], target[known]
         if self.criterion == "bce":
             return F.binary_cross_entropy_with_logits(p, t)

@@ -116,12 +116,12 @@ class HourglassNME(Metric):
     needs_hr = True
 
     def __init__(self, protocol="facesr", scale: float = 1, device: str = "cpu", weights: str = "bundled",
-                 size: int = 128, threshold: float = DEFAULT_THRESHOLD) -> None:
+                 size: int = 128) -> None:
         from ..models.prior.landmark_net import load_landmark_net, resolve_landmark_weights
 
         if int(size) < 32 or int(size) % 4:
             raise InputError(f"nme: size must be a multiple of 4 and at least 32, got {size}")
-        self.size, self.threshold = int(size), float(threshold)
+        self.size = int(size)
         self.weights = resolve_landmark_weights(weights)
         super().__init__(protocol=protocol, scale=scale, device=device)
         self.net = load_landmark_net(self.weights, device=self.device)
