@@ -49,6 +49,15 @@ def test_smoke_config_trains_with_every_loss(name, tmp_path):
 
         drop = measure_run(str(tmp_path / "run"), limit=2, fractions=(0.0, 1.0))
         assert [r["hidden"] for r in drop] == [0.0, 1.0, "bicubic"] and "drop_psnr" in drop[1]
+        # the run records the attribute order, so facesr bench can feed a test set's labels
+        from facesr.benchmark.methods import load_weights, weights_description
+        from facesr.priors.attributes import UTKFACE_ATTRIBUTES
+        from facesr.training.export import export_weights
+
+        last = tmp_path / "run" / "checkpoints" / "last.pt"
+        assert load_weights(last)[1]["attributes"] == list(UTKFACE_ATTRIBUTES)
+        exported = export_weights(last, tmp_path / "aacnn.safetensors")
+        assert weights_description(exported)["attributes"] == list(UTKFACE_ATTRIBUTES)
 
 
 @pytest.mark.parametrize(("name", "pattern"), [

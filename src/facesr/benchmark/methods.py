@@ -105,15 +105,18 @@ def weights_description(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot read checkpoint ({type(exc).__name__}: {exc})") from None
     if not meta.get("model"):
         return {}
-    return {"model": meta["model"], "scale": int(meta["scale"]) if meta.get("scale") else None,
+    desc = {"model": meta["model"], "scale": int(meta["scale"]) if meta.get("scale") else None,
             "options": json.loads(meta.get("options") or "{}")}
+    if meta.get("attributes"):
+        desc["attributes"] = json.loads(meta["attributes"])
+    return desc
 
 
 def load_weights(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(state_dict, description)`` from ``.safetensors`` or a torch checkpoint. ``description``
-    has ``model``, ``scale`` and ``options`` (network constructor overrides) when the file says
-    them (files from :func:`facesr.training.export.export_weights`, facesr training checkpoints),
-    else it is empty."""
+    has ``model``, ``scale`` and ``options`` (network constructor overrides), and ``attributes`` (the
+    given attributes' names, in input order) when the file says them (files from
+    :func:`facesr.training.export.export_weights`, facesr training checkpoints), else it is empty."""
 
     import torch
 
@@ -131,6 +134,8 @@ def load_weights(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     model = obj.get("model")
     if isinstance(model, dict) and "name" in model:  # a facesr training checkpoint
         desc = {"model": model["name"], "scale": model.get("scale"), "options": dict(model.get("options", {}))}
+        if model.get("attributes"):
+            desc["attributes"] = list(model["attributes"])
         ema = obj.get("ema", {}).get("generator")
         if isinstance(ema, dict) and ema:
             return ema, desc
@@ -172,8 +177,9 @@ def build_network(spec: MethodSpec, scale: int):
 
 
 def run_method(spec: MethodSpec, lr: np.ndarray, scale: int, protocol, *, batch_size: int = 16,
-               device: str = "cpu", progress: bool = False) -> np.ndarray:
-    """SR results (uint8 ``N x H x W x 3``) of one method for uint8 LR faces ``N x h x w x 3``."""
+               device: str = "cpu", progress: bool = False, attributes: np.ndarray | None = None) -> np.ndarray:
+    """SR results (uint8 ``N x H x W x 3``) of one method for uint8 LR faces ``N x h x w x 3``.
+    ``attributes``: ``float32 N x k`` (0/1, NaN unknown) for a network conditioned on given attributes."""
     if spec.name == "bicubic":
         return protocol.upsample(lr, scale)
     import torch
@@ -192,6 +198,9 @@ def run_method(spec: MethodSpec, lr: np.ndarray, scale: int, protocol, *, batch_
     with torch.inference_mode():
         for i in it:
             x = uint8_to_tensor(lr[i : i + batch_size]).to(device)
-            y = super_resolve(model, x, kernel=protocol.up_kernel)
+            extra = {}
+            if attributes is not None:
+                extra["attributes"] = torch.from_numpy(attributes[i : i + batch_size]).to(device)
+            y = super_resolve(model, x, kernel=protocol.up_kernel, **extra)
             out.append(tensor_to_uint8(y.clamp(0, 1)))
     return np.concatenate(out)

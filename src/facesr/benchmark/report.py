@@ -13,7 +13,7 @@ import numpy as np
 
 from ..io import atomic_write, write_image
 from .figures import grid_for_scale, pick_images
-from .table import to_html_table
+from .table import notes, to_html_table
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222}
@@ -77,6 +77,7 @@ def write_report(result, images: dict[Any, Any], path: str | os.PathLike[str], *
     parts.append("<h2>Table 7 layout</h2>" + to_html_table(result))
     parts.append('<p class="conv">red = best, blue = second, underlined = third (bicubic not ranked); '
                  "Params = count / 2<sup>20</sup>, FLOPs = GMACs of one x8 face (survey convention)</p>")
+    parts += [f'<p class="conv">{html.escape(n)}</p>' for n in notes(result)]
     for scale in result.scales:
         picks = pick_images(result, scale)
         grid = grid_for_scale(result, images, scale, picks) if images else None

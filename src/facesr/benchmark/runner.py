@@ -52,7 +52,10 @@ def _cached_run(cache: Path | None, spec: MethodSpec, lr: np.ndarray, names: lis
                 proto: Protocol, **kw: Any) -> np.ndarray:
     if cache is None:
         return run_method(spec, lr, scale, proto, **kw)
-    path = cache / proto.name / f"x{scale}" / f"{spec.cache_key(scale)}.npz"
+    key = spec.cache_key(scale)
+    if kw.get("attributes") is not None:  # outputs depend on the attributes given
+        key += "-a" + hashlib.sha256(np.ascontiguousarray(kw["attributes"]).tobytes()).hexdigest()[:12]
+    path = cache / proto.name / f"x{scale}" / f"{key}.npz"
     if path.is_file():
         with np.load(path) as data:
             if list(data["names"]) == names:
@@ -114,8 +117,12 @@ def run_bench(
     cache: bool = True,
     progress: bool = True,
     keep_images: bool = False,
+    attributes: str = "auto",
 ) -> tuple[BenchResult, dict[str, Any]]:
     """Benchmark ``methods`` on the HR faces in ``hr_dir``.
+
+    ``attributes``: what given-attribute methods (FSRSA, AACNN) get: ``auto``, the folder's labels
+    (:mod:`.conditions`; unknown where a face has none), or ``none`` (every attribute unknown).
 
     Returns the result and, when ``keep_images``, the images for figures:
     ``{"hr": HR array, scale: {"lr": LR, label: SR array}}``.
@@ -124,6 +131,8 @@ def run_bench(
     from ..evaluation.runner import load_folder_pairs, parse_metric_names
     from ..paths import cache_dir
 
+    if attributes not in ("auto", "none"):
+        raise InputError(f"attributes must be 'auto' or 'none', got {attributes!r}")
     proto = get_protocol(protocol)
     metric_names = parse_metric_names(list(metrics) if metrics else None, proto)
     names, _, hr_list, paths = load_folder_pairs(None, hr_dir, progress=progress)
@@ -138,6 +147,11 @@ def run_bench(
     images: dict[Any, Any] = {"hr": hr} if keep_images else {}
     info = {spec.label: _complexity(spec, scales) for spec in methods}
     scores: dict[str, dict[str, dict[str, float]]] = {spec.label: {} for spec in methods}
+    labels, source = ({}, "none")
+    if attributes == "auto" and any(s.name != "bicubic" for s in methods):
+        from .conditions import folder_labels
+
+        labels, source = folder_labels(hr_dir, names)
     for scale in scales:
         h, w = hr.shape[1:3]
         if h % scale or w % scale:
@@ -146,8 +160,13 @@ def run_bench(
         if keep_images:
             images[scale] = {"lr": lr}
         for spec in methods:
+            from .conditions import method_attributes
+
+            attrs, note = method_attributes(spec, scale, labels, source, names, attributes)
+            if note:
+                info[spec.label]["note"] = note
             sr = _cached_run(root, spec, lr, names, scale, proto, batch_size=batch_size, device=device,
-                             progress=progress)
+                             progress=progress, attributes=attrs)
             r = evaluate_arrays(list(sr), hr_list, names, scale=scale, protocol=proto, metrics=metric_names,
                                 device=device, method=spec.label, paths=paths)
             scores[spec.label][str(scale)] = r.metrics

@@ -118,8 +118,14 @@ def to_text(result: BenchResult) -> str:
         out += [line(c) for c in body]
     out.append("marks: \u00b9 best, \u00b2 second, \u00b3 third (bicubic not ranked); "
                "Params = count / 2^20, FLOPs = GMACs at x8 (survey convention)")
+    out += notes(result)
     out.append(result.convention)
     return "\n".join(s.rstrip() for s in out)
+
+
+def notes(result: BenchResult) -> list[str]:
+    """One line per row with a note (e.g. which attributes a given-attribute method received)."""
+    return [f"{row['method']}: {row['note']}" for row in result.rows if row.get("note")]
 
 
 def to_markdown(result: BenchResult) -> str:
@@ -131,6 +137,7 @@ def to_markdown(result: BenchResult) -> str:
     out.append("")
     out.append(f"{result.dataset}, {result.n} faces. Bold = best, italic = second, underline = third. "
                f"{result.convention}")
+    out += [f"- {n}" for n in notes(result)]
     return "\n".join(out) + "\n"
 
 

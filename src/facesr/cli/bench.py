@@ -23,6 +23,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="keep HR, LR and every SR output as PNG under DIR, with DIR/bench.json (for facesr mos create)")
     p.add_argument("--markdown", metavar="FILE", help="write the table as Markdown")
     p.add_argument("--latex", metavar="FILE", help="write the table as LaTeX")
+    p.add_argument("--attributes", choices=("auto", "none"), default="auto",
+                   help="for given-attribute methods (FSRSA, AACNN): auto = the test faces' labels "
+                   "(list_attr_celeba.txt or labels.tsv beside the faces, or UTKFace file names), "
+                   "none = every attribute unknown (measures the drop)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
     p.add_argument("--no-cache", action="store_true", help="recompute SR outputs")
@@ -54,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     result, images = run_bench(folder, methods, scales=scales, protocol=args.protocol, metrics=metrics,
                                dataset=label, batch_size=args.batch_size, device=args.device,
                                cache=not args.no_cache, progress=not args.quiet,
-                               keep_images=bool(args.html or args.save_images))
+                               keep_images=bool(args.html or args.save_images), attributes=args.attributes)
     print(to_text(result))
     command = "facesr " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if args.json:

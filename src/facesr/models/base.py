@@ -115,8 +115,10 @@ def model_input(
     return imresize(lr, scale, kernel=kernel)
 
 
-def super_resolve(model: SRNet, lr: torch.Tensor, *, kernel: str = "matlab") -> torch.Tensor:
+def super_resolve(model: SRNet, lr: torch.Tensor, *, kernel: str = "matlab",
+                  **conditions: torch.Tensor) -> torch.Tensor:
     """Run ``model`` on the LR face ``lr`` ([0,1] float NCHW RGB) -> HR-size result (not clipped).
+    ``conditions``: extra network inputs, e.g. ``attributes`` (``N x k``) for given-attribute methods.
 
     Pre-upsamples with ``kernel`` when the network expects an HR-size input. A network prepared by
     :func:`for_inference` gets its input in the same (channels-last) memory layout.
@@ -124,7 +126,7 @@ def super_resolve(model: SRNet, lr: torch.Tensor, *, kernel: str = "matlab") -> 
     x = model_input(lr, model, model.scale, kernel=kernel)
     if getattr(model, "_facesr_channels_last", False):
         x = x.contiguous(memory_format=torch.channels_last)
-    return model(x)
+    return model(x, **conditions)
 
 
 def for_inference(model: SRNet, device: str | torch.device = "cpu") -> SRNet:

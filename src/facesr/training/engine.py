@@ -282,7 +282,7 @@ class Trainer:
             "format": ckpt.FORMAT,
             "iteration": self.iteration,
             "config": dump_config(self.cfg),
-            "model": self.model_desc,
+            "model": self._model_record(),
             "nets": {n: net.state_dict() for n, net in self.nets.items()},
             "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
             "schedulers": {n: _scheduler_state(s) for n, s in self.schedulers.items()},
@@ -295,6 +295,18 @@ class Trainer:
             "rollbacks": self.rollbacks,
             "total": self.total,
         }
+
+    def _model_record(self) -> dict[str, Any]:
+        """``model_desc`` plus, for a generator conditioned on given attributes, their names in the
+        order the network reads them (so ``facesr bench`` can feed a test set's labels)."""
+        from .requirements import attribute_names_of, net_inputs
+
+        if "attributes" not in net_inputs(self.nets["generator"], training=False):
+            return self.model_desc
+        if attribute_names_of(self.train_set) is None and len(self.train_set):
+            self.train_set[0]  # a paired set fixes its attribute order on its first item
+        names = attribute_names_of(self.train_set)
+        return {**self.model_desc, "attributes": names} if names else self.model_desc
 
     def save(self, best: bool = False) -> Path | None:
         """Checkpoint the current iteration (numbered file + ``last.pt``; ``best.pt`` if ``best``)."""

@@ -18,7 +18,8 @@ def export_weights(checkpoint: str | os.PathLike[str], out: str | os.PathLike[st
 
     Metadata (all strings): ``format``, ``model`` (zoo name), ``scale``, ``options`` (JSON of the
     constructor overrides), ``iteration``, ``weights`` (``ema`` or ``raw``), ``config`` (the run's
-    YAML), plus ``extra``. Written atomically; float32 tensors as trained.
+    YAML), ``attributes`` (JSON list of the given attributes' names, when the network takes them),
+    plus ``extra``. Written atomically; float32 tensors as trained.
     """
     from safetensors.torch import save_file
 
@@ -36,6 +37,7 @@ def export_weights(checkpoint: str | os.PathLike[str], out: str | os.PathLike[st
         "iteration": str(state.get("iteration", "")),
         "weights": "ema" if use_ema else "raw",
         "config": str(state.get("config", "")),
+        **({"attributes": json.dumps(model["attributes"])} if model.get("attributes") else {}),
         **(extra or {}),
     }
     final = Path(out)
