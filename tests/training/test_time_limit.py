@@ -54,3 +54,36 @@ def test_no_time_limit_runs_all_iterations(tmp_path):
     t0 = time.perf_counter()
     result = build(tmp_path / "run", **{"train.iterations": 3}).fit()
     assert result.iteration == 3 and time.perf_counter() - t0 < 60
+
+
+def test_resume_with_a_new_time_limit_replans_longer(tmp_path, monkeypatch):
+    """A run cut short by one session's time limit uses the next session's time: the plan grows again
+    (never beyond train.iterations), and the cosine schedule follows it."""
+    import facesr.training.engine as engine
+
+    clock = {"t": 0.0}
+    monkeypatch.setattr(engine.time, "perf_counter", lambda: clock["t"])
+    opts = {"train.iterations": 30, "train.time_limit": 10.0, "train.plan_after": 4, "train.checkpoint_every": 0,
+            "train.log_every": 100, "generator.scheduler": {"type": "cosine"}}
+
+    def timed(trainer):
+        step = trainer.step
+
+        def timed_step(batch, it):
+            clock["t"] += 1.0
+            return step(batch, it)
+
+        trainer.step = timed_step
+        return trainer
+
+    first = timed(build(tmp_path / "run", **opts))
+    assert first.fit().iteration == 9 and first.total == 9
+    # the next session: 20 s -> 9 + 4 + int(0.95 * 16) = 28 iterations fit, the plan grows to 28
+    second = timed(build(tmp_path / "run", resume=True, **{**opts, "train.time_limit": 20.0}))
+    assert second.total == 9  # restored from the checkpoint until the new speed is measured
+    result = second.fit()
+    assert result.iteration == 28 and second.total == 28
+    assert second.schedulers["generator"].lr_lambdas[0].total == 28
+    # a third session with plenty of time stops at train.iterations
+    third = timed(build(tmp_path / "run", resume=True, **{**opts, "train.time_limit": 1000.0}))
+    assert third.fit().iteration == 30 and third.total == 30

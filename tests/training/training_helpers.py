@@ -46,11 +46,11 @@ class RandomPairs(torch.utils.data.Dataset):
         return {"lr": self.lr[i], "hr": self.hr[i]}
 
 
-def build(output, train_set=None, **changes):
+def build(output, train_set=None, resume=None, **changes):
     from facesr.training import Trainer
 
     cfg = config_from_dict(tiny_config(output, **changes))
-    return Trainer(cfg, train_set=train_set if train_set is not None else RandomPairs())
+    return Trainer(cfg, train_set=train_set if train_set is not None else RandomPairs(), resume=resume)
 
 
 class CachedPairs(torch.utils.data.Dataset):

@@ -143,7 +143,9 @@ class TrainConfig:
     checkpoint and scale learning rates by ``rollback_lr_factor``, at most ``max_rollbacks``).
     ``time_limit``: seconds of training loop in this invocation (0: none); the run then stops there
     (validation, checkpoint) and, after ``plan_after`` iterations, shortens ``iterations`` to what
-    the measured speed fits in the limit, so that decaying schedules (cosine, linear) end on time."""
+    the measured speed fits in the limit, so that decaying schedules (cosine, linear) end on time.
+    Resumed with a time limit, a run re-plans to this invocation's time (longer again, at most
+    ``iterations``, when an earlier limit had shortened it)."""
 
     iterations: int = 1000
     log_every: int = 10

@@ -508,10 +508,13 @@ class Trainer:
                 f.total = self.total
 
     def _plan_to_time(self, it: int, seconds_per_it: float, seconds_left: float) -> None:
-        """Shorten the run to what ``seconds_left`` fits at the measured speed (5% margin)."""
+        """Plan the run to what ``seconds_left`` fits at the measured speed (5% margin), at most
+        ``train.iterations``. A fresh run can only get shorter; a resumed run whose earlier time limit
+        shortened it gets longer again when this invocation's time limit fits more."""
         fit = it + int(0.95 * seconds_left / max(seconds_per_it, 1e-9))
         fit = int(all_reduce_mean(torch.tensor([float(fit)], dtype=torch.float64), self.dist)[0])
-        if fit < self.total:
+        fit = min(fit, self.cfg.train.iterations)
+        if fit != self.total:
             self._set_total(max(fit, it + 1))
             if self.dist.is_main:
                 print(f"facesr: {seconds_per_it * 1e3:.1f} ms/iteration; the time limit fits {self.total} "
@@ -529,6 +532,10 @@ class Trainer:
                 handlers[sig] = signal.signal(sig, self._on_signal)
             except ValueError:  # not the main thread
                 pass
+        if t.time_limit > 0 and self.iteration >= self.total and self.total < t.iterations:
+            # resumed after an earlier time limit ended the plan: plan again for this invocation's time
+            # (the schedules continue on the longer plan once the speed is measured)
+            self._set_total(t.iterations)
         progress = Progress(self.total, self.iteration, t.progress and self.dist.is_main, self.cfg.name)
         for net in self.nets.values():
             net.train()
