@@ -15,7 +15,6 @@ resumable by running the same command again; the best validation NME is exported
 
 from __future__ import annotations
 
-import csv
 import math
 import signal
 import sys
@@ -213,6 +212,7 @@ def train_landmarks(cfg: LandmarkTrainConfig, progress: bool = True) -> dict[str
     from ...losses.landmark import render_heatmaps
     from ...training import checkpoint as ckpt
     from ...training.data import ResumableSampler
+    from ...training.logs import CSVLog
     from ...training.optim import build_optimizer, build_scheduler
     from .hourglass import StackedHourglass
     from .landmark_net import save_landmark_net
@@ -242,7 +242,8 @@ def train_landmarks(cfg: LandmarkTrainConfig, progress: bool = True) -> dict[str
         it, best = int(state["iteration"]), float(state["best_nme"])
         ckpt.set_rng_state(state["rng"])
     out.mkdir(parents=True, exist_ok=True)
-    log_path = out / "train_log.csv"
+    log = CSVLog(out / "train_log.csv")
+    log.truncate(it)  # a resumed run rewrites the rows after its checkpoint
     stop: list[int] = []
     old = {s: signal.signal(s, lambda signum, frame: stop.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
 
@@ -293,7 +294,7 @@ def train_landmarks(cfg: LandmarkTrainConfig, progress: bool = True) -> dict[str
                         save_landmark_net(net, options, out / "landmarks.safetensors", iteration=it, nme=score,
                                           sigma=cfg.data.sigma)
                 if row is not None:
-                    _append(log_path, row)
+                    log.append(row)
                 if it % cfg.checkpoint_every == 0 or it == cfg.iterations or stop:
                     save()
                 if stop or it >= cfg.iterations:
@@ -303,16 +304,6 @@ def train_landmarks(cfg: LandmarkTrainConfig, progress: bool = True) -> dict[str
         for s, h in old.items():
             signal.signal(s, h)
     return {"iteration": it, "best_nme": best, "weights": out / "landmarks.safetensors", "interrupted": bool(stop)}
-
-
-def _append(path: Path, row: dict[str, Any]) -> None:
-    fields = ["iteration", "loss", "sec_per_it", "val_nme"]
-    new = not path.is_file()
-    with open(path, "a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields)
-        if new:
-            w.writeheader()
-        w.writerow({k: row.get(k, "") for k in fields})
 
 
 def main(argv: list[str] | None = None) -> int:
