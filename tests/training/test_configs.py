@@ -10,7 +10,10 @@ from facesr.losses import WeightedLoss
 from facesr.models import create, create_part
 from facesr.training import load_config
 
-CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parents[2] / "configs"
+CONFIGS = sorted(ROOT.glob("*.yaml"))
+#: every training config: the zoo's, the short CPU runs' and the bundled models'
+ALL = CONFIGS + sorted(ROOT.glob("short/*.yaml")) + sorted(ROOT.glob("bundled/*.yaml"))
 METHODS = ("srcnn", "vdsr", "rcan", "nlsn", "urdgn", "wasrnet", "sparnet")
 
 
@@ -20,7 +23,7 @@ def test_every_method_has_three_scales_and_a_smoke_config():
         assert {f"{m}_x4", f"{m}_x8", f"{m}_x16", f"{m}_x8_cpu_smoke"} <= names, m
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_config_is_valid(path):
     cfg = load_config(path)
     WeightedLoss(cfg.losses)
