@@ -10,11 +10,11 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from facesr.benchmark.conditions import attribute_matrix, folder_labels, network_attribute_names
+from facesr.benchmark.conditions import folder_labels, network_attribute_names
 from facesr.cli.main import main
 from facesr.errors import InputError
 from facesr.io import write_image
-from facesr.priors.attributes import CELEBA_ATTRIBUTES, UTKFACE_ATTRIBUTES
+from facesr.priors.attributes import CELEBA_ATTRIBUTES, UTKFACE_ATTRIBUTES, attribute_matrix
 
 UTK_NAMES = ["25_0_2_20170116.jpg.chip.png", "70_1_0_20170117.jpg.chip.png", "8_1_1_20170118.jpg.chip.png",
              "notalabel.png"]
@@ -33,7 +33,7 @@ def _write_faces(folder, names, size=64):
 def test_utkface_file_names_give_named_attributes():
     labels, source = folder_labels("/nonexistent", UTK_NAMES)
     assert source == "UTKFace file names" and set(labels) == set(UTK_NAMES[:3])
-    m = attribute_matrix(labels, UTK_NAMES, UTKFACE_ATTRIBUTES)
+    m = attribute_matrix([labels.get(n) for n in UTK_NAMES], UTKFACE_ATTRIBUTES)
     assert m.shape == (4, 9) and m.dtype == np.float32
     row = dict(zip(UTKFACE_ATTRIBUTES, m[0]))
     assert row["Male"] == 1 and row["Young"] == 1 and row["Asian"] == 1 and row["White"] == 0
@@ -49,7 +49,7 @@ def test_celeba_attribute_file_in_parent_folder(tmp_path):
         + "201600.jpg " + " ".join(map(str, values)) + "\n" + "999999.jpg " + " ".join(["1"] * 40) + "\n")
     labels, source = folder_labels(folder, ["201600.jpg", "201601.png"])
     assert source.startswith("CelebA attributes") and list(labels) == ["201600.jpg"]
-    m = attribute_matrix(labels, ["201600.jpg", "201601.png"], CELEBA_ATTRIBUTES)
+    m = attribute_matrix([labels.get(n) for n in ["201600.jpg", "201601.png"]], CELEBA_ATTRIBUTES)
     assert m[0].tolist() == [float(v > 0) for v in values] and np.isnan(m[1]).all()
 
 

@@ -77,16 +77,6 @@ def _match(names: Sequence[str], table: Labels) -> Labels:
     return out
 
 
-def attribute_matrix(labels: Labels, names: Sequence[str], attribute_names: Sequence[str]) -> np.ndarray:
-    """``float32 N x k``: 0/1 per face and attribute, NaN where a face (or that attribute) is unlabelled."""
-    out = np.full((len(names), len(attribute_names)), np.nan, dtype=np.float32)
-    for i, n in enumerate(names):
-        row = labels.get(n)
-        if row:
-            out[i] = [row.get(a, np.nan) for a in attribute_names]
-    return out
-
-
 def network_attribute_names(description: dict[str, Any], n_attributes: int, where: str) -> list[str]:
     """The names of a given-attribute network's inputs: recorded in its weights (the engine's
     checkpoints and exported weights record them), else inferred from the count (9 = UTKFace's, 40 = CelebA's)."""
@@ -116,7 +106,7 @@ def takes_attributes(spec: Any, scale: int) -> tuple[bool, dict[str, Any], int]:
 
     path = spec.weights_for(scale)
     desc = weights_description(path) if path is not None else {}
-    net = create(spec.name, scale=scale, **desc.get("options", {}))
+    net = create(spec.name, scale=scale, device="meta", **desc.get("options", {}))  # no weights allocated
     needs = "attributes" in getattr(net, "conditions", ())
     return needs, desc, int(getattr(net, "n_attributes", 0))
 
@@ -125,6 +115,8 @@ def method_attributes(spec: Any, scale: int, labels: Labels, source: str, names:
                       mode: str) -> tuple[np.ndarray | None, str | None]:
     """``(N x k attributes or None, note for the table)`` of ``spec`` at ``scale``. ``mode``: ``auto``
     (the folder's labels, unknown where missing) or ``none`` (every attribute unknown)."""
+    from ..priors.attributes import attribute_matrix
+
     needs, desc, k = takes_attributes(spec, scale)
     if not needs:
         return None, None
@@ -132,6 +124,6 @@ def method_attributes(spec: Any, scale: int, labels: Labels, source: str, names:
         why = "--attributes none" if mode == "none" else "the test faces have no labels"
         return np.full((len(names), k), np.nan, np.float32), f"attributes unknown (0.5): {why}"
     attr_names = network_attribute_names(desc, k, f"{spec.label} x{scale}")
-    mat = attribute_matrix(labels, names, attr_names)
+    mat = attribute_matrix([labels.get(n) for n in names], attr_names)
     known = int((~np.isnan(mat).all(axis=1)).sum())
     return mat, f"attributes given: {source}, {known}/{len(names)} faces labelled"

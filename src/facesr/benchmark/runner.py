@@ -147,10 +147,10 @@ def run_bench(
     images: dict[Any, Any] = {"hr": hr} if keep_images else {}
     info = {spec.label: _complexity(spec, scales) for spec in methods}
     scores: dict[str, dict[str, dict[str, float]]] = {spec.label: {} for spec in methods}
+    from .conditions import folder_labels, method_attributes
+
     labels, source = ({}, "none")
     if attributes == "auto" and any(s.name != "bicubic" for s in methods):
-        from .conditions import folder_labels
-
         labels, source = folder_labels(hr_dir, names)
     for scale in scales:
         h, w = hr.shape[1:3]
@@ -160,8 +160,6 @@ def run_bench(
         if keep_images:
             images[scale] = {"lr": lr}
         for spec in methods:
-            from .conditions import method_attributes
-
             attrs, note = method_attributes(spec, scale, labels, source, names, attributes)
             if note:
                 info[spec.label]["note"] = note

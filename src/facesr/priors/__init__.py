@@ -1,6 +1,12 @@
 """Facial priors of the survey's §3: landmark heatmaps, parsing maps, attributes, identity."""
 
-from .attributes import CELEBA_ATTRIBUTES, UTKFACE_ATTRIBUTES, attribute_vector, utkface_attributes
+from .attributes import (
+    CELEBA_ATTRIBUTES,
+    UTKFACE_ATTRIBUTES,
+    attribute_matrix,
+    attribute_vector,
+    utkface_attributes,
+)
 from .heatmaps import group_heatmaps, heatmaps_to_landmarks, landmark_heatmaps
 from .identity import IdentityIndex, descriptor_distance, identity_embedding
 from .parsing import CELEBAMASK_CLASSES, LANDMARK_CLASSES, flip_parsing, parsing_from_landmarks
@@ -11,6 +17,7 @@ __all__ = [
     "LANDMARK_CLASSES",
     "UTKFACE_ATTRIBUTES",
     "IdentityIndex",
+    "attribute_matrix",
     "attribute_vector",
     "descriptor_distance",
     "flip_parsing",

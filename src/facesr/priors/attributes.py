@@ -58,3 +58,15 @@ def attribute_vector(attributes: Mapping[str, float] | None, names: Sequence[str
     if missing:
         raise InputError(f"attributes missing: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
     return np.asarray([attributes[n] for n in names], dtype=np.float32)
+
+
+def attribute_matrix(rows: Sequence[Mapping[str, float] | None], names: Sequence[str]) -> np.ndarray:
+    """``float32 N x len(names)``: one row per face's labels (0/1) in the order of ``names``; NaN
+    (unknown) where a face has no labels (``None``) or lacks that attribute. Unlike
+    :func:`attribute_vector`, a missing name is not an error: test and validation faces may be
+    partly labelled."""
+    out = np.full((len(rows), len(names)), np.nan, dtype=np.float32)
+    for i, row in enumerate(rows):
+        if row:
+            out[i] = [row.get(a, np.nan) for a in names]
+    return out

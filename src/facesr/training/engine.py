@@ -255,7 +255,7 @@ class Trainer:
 
     def _val_conditions(self, names: list[str] | None) -> dict[str, torch.Tensor] | None:
         """Inputs besides the face that the generator needs at validation (given attributes)."""
-        from .requirements import attribute_names_of, net_inputs, val_conditions
+        from .requirements import net_inputs, val_conditions
 
         keys = net_inputs(self.nets["generator"], training=False)
         if not keys:
@@ -263,10 +263,16 @@ class Trainer:
         if names is None:
             raise ConfigError(f"{self.info['display']} needs {', '.join(keys)} for validation faces; "
                               "validate on a dataset (data.val) rather than given faces")
-        if attribute_names_of(self.train_set) is None and len(self.train_set):
-            self.train_set[0]  # a paired set fixes its attribute order on its first item
         v = self.cfg.data.val
-        return val_conditions(v.dataset, v.root, names, keys, attribute_names_of(self.train_set))
+        return val_conditions(v.dataset, v.root, names, keys, self._attribute_names())
+
+    def _attribute_names(self) -> list[str] | None:
+        """The attribute order of the training set (a paired set fixes it on its first item)."""
+        from .requirements import attribute_names_of
+
+        if attribute_names_of(self.train_set) is None and len(self.train_set):
+            self.train_set[0]
+        return attribute_names_of(self.train_set)
 
     def _seed_rngs(self) -> None:
         s = self.cfg.seed + self.dist.rank
@@ -299,13 +305,9 @@ class Trainer:
     def _model_record(self) -> dict[str, Any]:
         """``model_desc`` plus, for a generator conditioned on given attributes, their names in the
         order the network reads them (so ``facesr bench`` can feed a test set's labels)."""
-        from .requirements import attribute_names_of, net_inputs
-
-        if "attributes" not in net_inputs(self.nets["generator"], training=False):
+        if "attributes" not in self.net_inputs["generator"]:
             return self.model_desc
-        if attribute_names_of(self.train_set) is None and len(self.train_set):
-            self.train_set[0]  # a paired set fixes its attribute order on its first item
-        names = attribute_names_of(self.train_set)
+        names = self._attribute_names()
         return {**self.model_desc, "attributes": names} if names else self.model_desc
 
     def save(self, best: bool = False) -> Path | None:

@@ -75,10 +75,11 @@ def check_keys(need: Mapping[str, str], available: Iterable[str], model: str,
 def val_conditions(dataset: str, root: str | None, names: Sequence[str], keys: Sequence[str],
                    attribute_names: Sequence[str] | None) -> dict[str, Any]:
     """Condition tensors for validation faces ``names`` (keys of ``dataset``): only ``attributes``
-    (``float32 N x k`` in ``attribute_names`` order; NaN, i.e. unknown, where a face has none)."""
+    (``float32 N x k`` in ``attribute_names`` order; NaN, i.e. unknown, where a face lacks a label)."""
     import torch
 
     from ..data import open_dataset
+    from ..priors.attributes import attribute_matrix
 
     out: dict[str, Any] = {}
     for key in keys:
@@ -88,17 +89,11 @@ def val_conditions(dataset: str, root: str | None, names: Sequence[str], keys: S
             raise ConfigError("validation needs the attribute names of the training data (data.train.priors: "
                               "[attributes])")
         records = {r.key: r for r in open_dataset(dataset, root).records}
-        rows = []
-        for n in names:
-            attrs = records[n].attributes if n in records else None
-            if not attrs or any(a not in attrs for a in attribute_names):
-                rows.append(np.full(len(attribute_names), np.nan, np.float32))
-            else:
-                rows.append(np.asarray([attrs[a] for a in attribute_names], np.float32))
-        if all(np.isnan(r).all() for r in rows):
+        mat = attribute_matrix([records[n].attributes if n in records else None for n in names], attribute_names)
+        if np.isnan(mat).all():
             raise ConfigError(f"data.val: {dataset} has no attribute labels for the validation faces; "
                               "validate on a dataset with labels (data.val.dataset: utkface)")
-        out[key] = torch.from_numpy(np.stack(rows))
+        out[key] = torch.from_numpy(mat)
     return out
 
 
