@@ -6,7 +6,9 @@
 
 ``--bench``: JSON files of ``facesr bench --methods bicubic,rcan-lite --json F``; ``--speed``: JSON of
 ``benchmarks/bundled_speed.py --json F``; ``--logs``: run folders of the two training stages (each
-holding ``rcan_lite_x<s>/train_log.csv`` and ``val_log.csv``, from ``scripts/train_bundled.py``).
+holding ``rcan_lite_x<s>/train_log.csv`` and ``val_log.csv``, from ``scripts/train_bundled.py``);
+``--finetune``: run folders of a third, CPU fine-tuning stage (``facesr train`` output folders holding
+``config.yaml`` and ``train_log.csv``; matched to a scale by the config's ``name``), for the scales that had one.
 """
 
 from __future__ import annotations
@@ -42,11 +44,48 @@ def score_table(benches: list[dict], scale: int, method: str) -> str:
     return "\n".join(lines)
 
 
+def finetune_runs(folders: list[Path]) -> dict[str, dict]:
+    """Stage-3 runs by config name: the config and its log's iterations and wall seconds."""
+    import yaml
+
+    out = {}
+    for folder in folders:
+        cfg = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+        rows = rows_of(folder / "train_log.csv")
+        seconds, last = 0.0, 0
+        for r in rows:  # rows repeat after a resume from an earlier checkpoint: count each step once
+            it = int(r["iteration"])
+            if it > last:
+                seconds += (it - last) * float(r["sec_per_it"])
+                last = it
+        out[cfg["name"]] = {"cfg": cfg, "iterations": last, "seconds": seconds}
+    return out
+
+
+def finetune_text(run: dict | None) -> tuple[str, str]:
+    """The recipe and hardware paragraphs of a stage-3 run (empty without one)."""
+    if run is None:
+        return "", ""
+    cfg = run["cfg"]
+    tr, opt = cfg["data"]["train"], cfg["generator"]["optimizer"]
+    recipe = f"""
+Stage 3, fine-tuning the stage-2 weights on a CPU with framing jitter (the crop box moved by up to
+{tr['jitter'][0]} / {tr['jitter'][1]} source pixels and scaled by up to {tr['jitter'][2]:.0%} per sample, so
+that the network does not depend on one exact framing): the committed config with
+`generator.init=<stage-2 weights> generator.optimizer.lr={opt['lr']:g} 'data.train.jitter={tr['jitter']}'
+data.train.batch_size={tr['batch_size']} train.device=cpu train.time_limit=...`, {run['iterations']} iterations
+(cosine schedule re-planned to the time limit; resumed across sessions with `facesr train CONFIG --resume`).
+The shipped weights are stage 3's EMA weights."""
+    hardware = f" Stage 3 ran on 2 shared CPU cores (no GPU): {run['seconds'] / 3600:.1f} h of training."
+    return recipe, hardware
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bench", nargs="+", type=Path, required=True)
     ap.add_argument("--speed", type=Path, required=True)
     ap.add_argument("--logs", nargs=2, type=Path, required=True, metavar=("STAGE1", "STAGE2"))
+    ap.add_argument("--finetune", nargs="*", type=Path, default=[], metavar="RUN")
     args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from facesr.benchmark.methods import load_weights
@@ -57,6 +96,7 @@ def main() -> int:
     benches = [json.loads(p.read_text()) for p in args.bench]
     speed = {r["model"]: r for r in json.loads(args.speed.read_text())["rows"]}
     convention = benches[0]["convention"]
+    stage3 = finetune_runs(args.finetune)
     for scale, stem in entry.files.items():
         path = weights_dir() / f"{stem}.safetensors"
         _, desc = load_weights(path)
@@ -69,6 +109,9 @@ def main() -> int:
         val = v2[-1] if v2 else {}
         sp = speed.get(f"{entry.name} x{scale}", {})
         opts = ", ".join(f"{k}={v}" for k, v in sorted(desc["options"].items()))
+        recipe3, hardware3 = finetune_text(stage3.get(stem))
+        shipped = "" if recipe3 else ("The shipped weights are stage 2's EMA weights (equal to the raw weights\n"
+                                      "in PSNR on celeba1000). ")
         card = f"""# {entry.name} x{scale}: model card
 
 **File** `{path.name}` ({path.stat().st_size / 2**20:.1f} MiB, float32 safetensors; metadata holds the network
@@ -101,16 +144,15 @@ generator.ema=0.999`: {it1} iterations.
 Stage 2, fine-tuning the stage-1 weights: the config as committed (crop box `fsrnet`, EMA 0.995) with
 `--time-limit 185 --set 'generator.init=stage1/{{name}}.safetensors' generator.optimizer.lr=0.0002`:
 {it2} iterations (validation PSNR {float(val.get('psnr', 'nan')):.2f} dB
-on the 100 validation faces). The shipped weights are stage 2's EMA weights (equal to the raw weights in
-PSNR on celeba1000). The crop box `fsrnet` matches celeba1000's framing (see `facesr.data.celeba`);
+on the 100 validation faces). {shipped}The crop box `fsrnet` matches celeba1000's framing (see `facesr.data.celeba`);
 stage 1's EMA of 0.999 was too slow for a run of a few thousand iterations (it averaged weights from
-early training), which stage 2 corrected.
+early training), which stage 2 corrected.{recipe3}
 
 ## Hardware and wall time
 
 One NVIDIA H200 (lent for this task), shared by 5 concurrent runs in stage 1 (450 s of training each) and
 by 3 in stage 2 (185 s each); 16 CPU cores for data loading; PyTorch 2.11.0+cu130. Under 11 minutes of
-GPU time for the three scales together.
+GPU time for the three scales together.{hardware3}
 
 ## Scores
 
