@@ -68,13 +68,15 @@ def finetune_text(run: dict | None) -> tuple[str, str]:
         return "", ""
     cfg = run["cfg"]
     tr, opt = cfg["data"]["train"], cfg["generator"]["optimizer"]
+    shift_x, shift_y, zoom = tr["jitter"]
     recipe = f"""
+
 Stage 3, fine-tuning the stage-2 weights on a CPU with framing jitter (the crop box moved by up to
-{tr['jitter'][0]} / {tr['jitter'][1]} source pixels and scaled by up to {tr['jitter'][2]:.0%} per sample, so
-that the network does not depend on one exact framing): the committed config with
-`generator.init=<stage-2 weights> generator.optimizer.lr={opt['lr']:g} 'data.train.jitter={tr['jitter']}'
-data.train.batch_size={tr['batch_size']} train.device=cpu train.time_limit=...`, {run['iterations']} iterations
-(cosine schedule re-planned to the time limit; resumed across sessions with `facesr train CONFIG --resume`).
+{shift_x} / {shift_y} source pixels and scaled by up to {zoom:.0%} per sample, so that the network
+does not depend on one exact framing): the committed config with `generator.init=<stage-2 weights>
+generator.optimizer.lr={opt['lr']:g} 'data.train.jitter={tr['jitter']}' data.train.batch_size={tr['batch_size']}
+train.device=cpu train.time_limit=...`: {run['iterations']} iterations (the cosine schedule re-planned to the
+time limit; a stopped run continues with `facesr train CONFIG --resume`).
 The shipped weights are stage 3's EMA weights."""
     hardware = f" Stage 3 ran on 2 shared CPU cores (no GPU): {run['seconds'] / 3600:.1f} h of training."
     return recipe, hardware
