@@ -52,13 +52,9 @@ def finetune_runs(folders: list[Path]) -> dict[str, dict]:
     for folder in folders:
         cfg = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
         rows = rows_of(folder / "train_log.csv")
-        seconds, last = 0.0, 0
-        for r in rows:  # rows repeat after a resume from an earlier checkpoint: count each step once
-            it = int(r["iteration"])
-            if it > last:
-                seconds += (it - last) * float(r["sec_per_it"])
-                last = it
-        out[cfg["name"]] = {"cfg": cfg, "iterations": last, "seconds": seconds}
+        its = [0] + [int(r["iteration"]) for r in rows]  # a resumed run rewrites the rows after its checkpoint
+        seconds = sum((b - a) * float(r["sec_per_it"]) for a, b, r in zip(its, its[1:], rows))
+        out[cfg["name"]] = {"cfg": cfg, "iterations": its[-1], "seconds": seconds}
     return out
 
 
