@@ -209,6 +209,40 @@ def test_framing_jitter_moves_the_crop_per_epoch_and_keeps_landmarks_consistent(
         PairedFaceDataset(SyntheticFaces(2, 64), scale=4, size=64, jitter=[1, 1, 0])
 
 
+def test_roll_jitter_turns_the_face_per_epoch_and_its_landmarks_with_it(tmp_path):
+    root = celeba(tmp_path / "celeba", n=1)
+    from PIL import Image
+
+    noise = np.random.default_rng(0).integers(0, 256, (218, 178, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(root / "img_align_celeba" / "000001.jpg", quality=95)
+    box = (16, 60, 159, 203)
+    plain = PairedFaceDataset(CelebA(root), scale=8, size=128, flip=0, crop_box=box, priors=("landmarks",))[0]
+    ds = PairedFaceDataset(CelebA(root), scale=8, size=128, flip=0, crop_box=box, rotate=8.0, priors=("landmarks",))
+    first = ds[0]
+    assert torch.equal(first["hr"], ds[0]["hr"])  # same epoch, same angle
+    ds.set_epoch(1)
+    second = ds[0]
+    assert not torch.equal(first["hr"], second["hr"])
+    for item in (first, second):
+        # the eye line turns by the drawn angle: its slope differs from the upright crop's
+        eye_l, eye_r = item["landmarks"][0].numpy(), item["landmarks"][1].numpy()
+        up_l, up_r = plain["landmarks"][0].numpy(), plain["landmarks"][1].numpy()
+        turned = np.degrees(np.arctan2(*(eye_r - eye_l)[::-1]) - np.arctan2(*(up_r - up_l)[::-1]))
+        assert 0.01 < abs(turned) < 24.0
+        # the turn is about the crop centre: distances from it are kept (up to the 143 -> 128 resize)
+        c = np.array([63.5, 63.5])
+        assert np.linalg.norm(eye_l - c) == pytest.approx(np.linalg.norm(up_l - c), abs=1e-3)
+    held = PairedFaceDataset(CelebA(root), scale=8, size=128, flip=0, crop_box=box, rotate=8.0)
+    held.preload(progress=False)
+    held.set_epoch(1)
+    assert torch.equal(held[0]["hr"], second["hr"]) and held._lr_cache is None
+    for bad in (-1, 45, "x"):
+        with pytest.raises(InputError, match="rotate"):
+            PairedFaceDataset(CelebA(root), rotate=bad)
+    with pytest.raises(InputError, match="dataset reader"):
+        PairedFaceDataset(SyntheticFaces(2, 64), scale=4, size=64, rotate=5.0)
+
+
 def test_unlabelled_images_get_unknown_attributes(tmp_path):
     from facesr.data.utkface import UTKFace
 

@@ -51,3 +51,32 @@ def crop_resize(image: np.ndarray, box: tuple[int, int, int, int] | None, size: 
         xs = np.minimum(((np.arange(out_w) + 0.5) * pc.shape[1] / out_w).astype(int), pc.shape[1] - 1)
         par = pc[ys][:, xs]
     return crop, lm, par
+
+
+def rotate_points(points: np.ndarray, angle: float, centre: tuple[float, float]) -> np.ndarray:
+    """``(n, 2)`` (x, y) pixel-centre points moved as by :func:`rotate_image` (``angle`` degrees,
+    counter-clockwise on screen, about ``centre`` in pixel-edge coordinates)."""
+    p = np.asarray(points, dtype=np.float64)
+    t = np.radians(angle)
+    c, s = np.cos(t), np.sin(t)
+    dx, dy = p[:, 0] + 0.5 - centre[0], p[:, 1] + 0.5 - centre[1]
+    return np.stack([centre[0] + c * dx + s * dy - 0.5, centre[1] - s * dx + c * dy - 0.5], axis=1)
+
+
+def rotate_image(image: np.ndarray, angle: float, centre: tuple[float, float], *, nearest: bool = False) -> np.ndarray:
+    """``image`` (uint8 H x W or H x W x C) rotated by ``angle`` degrees counter-clockwise on screen about
+    ``centre`` (x, y, pixel-edge coordinates); same size; bicubic (``nearest``: nearest neighbour, for
+    label maps). Corners that come from outside the image are filled by mirroring its border, so a
+    crop near the edge shows no black wedges."""
+    from PIL import Image
+
+    img = np.asarray(image)
+    if angle == 0:
+        return img.copy()
+    h, w = img.shape[:2]
+    margin = int(np.ceil(max(h, w) * abs(np.sin(np.radians(angle))))) + 2
+    pad = ((margin, margin), (margin, margin)) + ((0, 0),) * (img.ndim - 2)
+    padded = np.pad(img, pad, mode="symmetric")
+    resample = Image.Resampling.NEAREST if nearest else Image.Resampling.BICUBIC
+    out = Image.fromarray(padded).rotate(angle, resample=resample, center=(centre[0] + margin, centre[1] + margin))
+    return np.asarray(out)[margin:margin + h, margin:margin + w]

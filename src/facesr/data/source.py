@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputError
 from ..io import read_image
 from .celeba import CELEBA_DIC_BOX
-from .framing import crop_resize
+from .framing import crop_resize, rotate_image, rotate_points
 from .records import FaceDataset
 
 
@@ -98,17 +98,27 @@ class ReaderSource(FaceSource):
         return held if held is not None else self.dataset.image(index)
 
     def sample(self, index: int, reframe: Callable[[tuple[int, int, int, int], tuple[int, int]],
-                                                    tuple[int, int, int, int]] | None = None) -> FaceSample:
+                                                    tuple[int, int, int, int]] | None = None,
+               angle: float = 0.0) -> FaceSample:
         """Face ``index``. ``reframe(box, (width, height))`` returns the crop to use instead of the
-        usual one (the whole image when there is none), e.g. a framing jitter."""
+        usual one (the whole image when there is none), e.g. a framing jitter; ``angle``: degrees by
+        which the face turns (counter-clockwise on screen) about the crop's centre (roll jitter)."""
         rec = self.dataset.records[index]
         img = self.image(index)
         box = self.box or (CELEBA_DIC_BOX if self.dataset.framing == "celeba-dic" else None)
+        h, w = img.shape[:2]
         if reframe is not None:
-            h, w = img.shape[:2]
             box = reframe(box or (0, 0, w, h), (w, h))
-        hr, lm, parsing = crop_resize(img, box, self.size, kernel=self.kernel, landmarks=rec.landmarks,
-                                      parsing=self.dataset.parsing(index))
+        landmarks, parsing = rec.landmarks, self.dataset.parsing(index)
+        if angle:
+            left, top, right, bottom = box or (0, 0, w, h)
+            centre = ((left + right) / 2, (top + bottom) / 2)
+            img = rotate_image(img, angle, centre)
+            landmarks = None if landmarks is None else rotate_points(landmarks, angle, centre)
+            if parsing is not None:
+                ph, pw = parsing.shape[:2]
+                parsing = rotate_image(parsing, angle, (centre[0] * pw / w, centre[1] * ph / h), nearest=True)
+        hr, lm, parsing = crop_resize(img, box, self.size, kernel=self.kernel, landmarks=landmarks, parsing=parsing)
         lr = read_image(rec.lr_path) if (self.read_lr and rec.lr_path is not None) else None
         return FaceSample(key=rec.key, hr=hr, landmarks=lm, scheme=rec.landmark_scheme, parsing=parsing,
                           attributes=rec.attributes, identity=rec.identity, lr=lr)

@@ -91,7 +91,8 @@ class TrainDataConfig:
     images ``[start, start+limit)``; LR by ``degradation`` (``bicubic``, ``blind``, ...) with
     ``kernel``; ``size`` HR pixels; ``flip`` probability; ``priors`` for prior losses; ``crop_box``
     (name or 4 integers) and ``jitter`` ``[shift_x, shift_y, zoom]`` (source pixels, fraction): the
-    crop of a dataset reader's images, moved and scaled at random per sample."""
+    crop of a dataset reader's images, moved and scaled at random per sample; ``rotate``: the
+    standard deviation (degrees) of a random roll of each face about the crop centre."""
 
     dataset: str = "celeba"
     root: str | None = None
@@ -107,6 +108,7 @@ class TrainDataConfig:
     preload: bool = False
     crop_box: Any = None
     jitter: Any = None
+    rotate: float = 0.0
 
 
 @dataclass

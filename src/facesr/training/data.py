@@ -79,7 +79,8 @@ def build_train_set(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
     try:
         pairs = PairedFaceDataset(reader, scale=scale, size=cfg.size, degradation=cfg.degradation,
                                   kernel=cfg.kernel, priors=cfg.priors, flip=cfg.flip, seed=seed,
-                                  crop_box=resolve_box(cfg.crop_box), jitter=cfg.jitter)
+                                  crop_box=resolve_box(cfg.crop_box), jitter=cfg.jitter,
+                                  rotate=cfg.rotate)
     except InputError as exc:
         raise type(exc)(f"data.train: {exc}") from None
     start, stop = _slice(len(pairs), cfg.start, cfg.limit)
