@@ -8,7 +8,8 @@
 ``benchmarks/bundled_speed.py --json F``; ``--logs``: run folders of the two training stages (each
 holding ``rcan_lite_x<s>/train_log.csv`` and ``val_log.csv``, from ``scripts/train_bundled.py``);
 ``--finetune``: run folders of a third, CPU fine-tuning stage (``facesr train`` output folders holding
-``config.yaml`` and ``train_log.csv``; matched to a scale by the config's ``name``), for the scales that had one.
+``config.yaml`` and ``train_log.csv``; matched to a scale by the config's ``name``; several runs of one
+scale are successive stages, in the order given), for the scales that had them.
 """
 
 from __future__ import annotations
@@ -44,37 +45,46 @@ def score_table(benches: list[dict], scale: int, method: str) -> str:
     return "\n".join(lines)
 
 
-def finetune_runs(folders: list[Path]) -> dict[str, dict]:
-    """Stage-3 runs by config name: the config and its log's iterations and wall seconds."""
+def finetune_runs(folders: list[Path]) -> dict[str, list[dict]]:
+    """CPU fine-tuning runs (stages 3, 4, ... in the order given) by config name: each run's config and
+    its log's iterations and wall seconds."""
     import yaml
 
-    out = {}
+    out: dict[str, list[dict]] = {}
     for folder in folders:
         cfg = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
         rows = rows_of(folder / "train_log.csv")
         its = [0] + [int(r["iteration"]) for r in rows]  # a resumed run rewrites the rows after its checkpoint
         seconds = sum((b - a) * float(r["sec_per_it"]) for a, b, r in zip(its, its[1:], rows))
-        out[cfg["name"]] = {"cfg": cfg, "iterations": its[-1], "seconds": seconds}
+        out.setdefault(cfg["name"], []).append({"cfg": cfg, "iterations": its[-1], "seconds": seconds})
     return out
 
 
-def finetune_text(run: dict | None) -> tuple[str, str]:
-    """The recipe and hardware paragraphs of a stage-3 run (empty without one)."""
-    if run is None:
+def finetune_text(runs: list[dict]) -> tuple[str, str]:
+    """The recipe and hardware paragraphs of the CPU fine-tuning stages (empty without any)."""
+    if not runs:
         return "", ""
-    cfg = run["cfg"]
-    tr, opt = cfg["data"]["train"], cfg["generator"]["optimizer"]
-    shift_x, shift_y, zoom = tr["jitter"]
-    recipe = f"""
+    recipe = ""
+    for stage, run in enumerate(runs, start=3):
+        cfg = run["cfg"]
+        tr, opt = cfg["data"]["train"], cfg["generator"]["optimizer"]
+        shift_x, shift_y, zoom = tr["jitter"]
+        rotate = float(tr.get("rotate") or 0.0)
+        roll = (f" and turned about its centre by a normal angle of {rotate:g} degrees standard deviation (roll "
+                f"jitter: celeba1000's faces are not roll-aligned)") if rotate else ""
+        extra = f" data.train.rotate={rotate:g}" if rotate else ""
+        recipe += f"""
 
-Stage 3, fine-tuning the stage-2 weights on a CPU with framing jitter (the crop box moved by up to
-{shift_x} / {shift_y} source pixels and scaled by up to {zoom:.0%} per sample, so that the network
-does not depend on one exact framing): the committed config with `generator.init=<stage-2 weights>
-generator.optimizer.lr={opt['lr']:g} 'data.train.jitter={tr['jitter']}' data.train.batch_size={tr['batch_size']}
+Stage {stage}, fine-tuning the stage-{stage - 1} weights on a CPU with framing jitter (the crop box moved by up to
+{shift_x} / {shift_y} source pixels and scaled by up to {zoom:.0%} per sample{roll}, so that the network
+does not depend on one exact framing): the committed config with `generator.init=<stage-{stage - 1} weights>
+generator.optimizer.lr={opt['lr']:g} 'data.train.jitter={tr['jitter']}'{extra} data.train.batch_size={tr['batch_size']}
 train.device=cpu train.time_limit=...`: {run['iterations']} iterations (the cosine schedule re-planned to the
-time limit; a stopped run continues with `facesr train CONFIG --resume`).
-The shipped weights are stage 3's EMA weights."""
-    hardware = f" Stage 3 ran on 2 shared CPU cores (no GPU): {run['seconds'] / 3600:.1f} h of training."
+time limit; a stopped run continues with `facesr train CONFIG --resume`)."""
+    recipe += f"\nThe shipped weights are stage {len(runs) + 2}'s EMA weights."
+    hours = " and ".join(f"{r['seconds'] / 3600:.1f} h" for r in runs)
+    stages = " and ".join(str(i) for i in range(3, len(runs) + 3))
+    hardware = f" Stage{'s' if len(runs) > 1 else ''} {stages} ran on 2 shared CPU cores (no GPU): {hours} of training."
     return recipe, hardware
 
 
@@ -107,7 +117,7 @@ def main() -> int:
         val = v2[-1] if v2 else {}
         sp = speed.get(f"{entry.name} x{scale}", {})
         opts = ", ".join(f"{k}={v}" for k, v in sorted(desc["options"].items()))
-        recipe3, hardware3 = finetune_text(stage3.get(stem))
+        recipe3, hardware3 = finetune_text(stage3.get(stem, []))
         shipped = "" if recipe3 else ("The shipped weights are stage 2's EMA weights (equal to the raw weights\n"
                                       "in PSNR on celeba1000). ")
         card = f"""# {entry.name} x{scale}: model card
