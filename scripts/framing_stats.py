@@ -71,6 +71,8 @@ def gain_by_roll(stats: dict[str, np.ndarray], names: list[str], bench: str, met
     import json
 
     per = json.load(open(bench))["per_image"]
+    if method not in per:
+        raise SystemExit(f"{bench}: no method {method!r} (it holds {', '.join(per)})")
     gain = np.array([per[method][str(scale)][n]["psnr"] - per["bicubic"][str(scale)][n]["psnr"] for n in names])
     roll = np.abs(stats["roll"])
     print(f"\n{method} x{scale} PSNR gain over bicubic by |roll| ({bench})\n")
