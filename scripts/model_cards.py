@@ -70,8 +70,8 @@ def finetune_text(runs: list[dict]) -> tuple[str, str]:
         tr, opt = cfg["data"]["train"], cfg["generator"]["optimizer"]
         shift_x, shift_y, zoom = tr["jitter"]
         rotate = float(tr.get("rotate") or 0.0)
-        roll = (f" and turned about its centre by a normal angle of {rotate:g} degrees standard deviation (roll "
-                f"jitter: celeba1000's faces are not roll-aligned)") if rotate else ""
+        roll = (f",\nand turned about its centre by a normal angle of {rotate:g} degrees standard deviation (roll "
+                f"jitter:\nceleba1000's faces are not roll-aligned)") if rotate else ""
         extra = f" data.train.rotate={rotate:g}" if rotate else ""
         recipe += f"""
 
@@ -84,7 +84,8 @@ time limit; a stopped run continues with `facesr train CONFIG --resume`)."""
     recipe += f"\nThe shipped weights are stage {len(runs) + 2}'s EMA weights."
     hours = " and ".join(f"{r['seconds'] / 3600:.1f} h" for r in runs)
     stages = " and ".join(str(i) for i in range(3, len(runs) + 3))
-    hardware = f" Stage{'s' if len(runs) > 1 else ''} {stages} ran on 2 shared CPU cores (no GPU): {hours} of training."
+    plural = "s" if len(runs) > 1 else ""
+    hardware = f"\nStage{plural} {stages} ran on 2 shared CPU cores (no GPU): {hours} of training."
     return recipe, hardware
 
 
