@@ -105,7 +105,7 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         self.augment = Augment(flip)
         self.jitter = _check_jitter(jitter)
         self.rotate = _check_rotate(rotate)
-        if (self.jitter is not None or self.rotate) and not isinstance(self.source, ReaderSource):
+        if self.reframes and not isinstance(self.source, ReaderSource):
             raise InputError("framing jitter and rotation need a dataset reader (they re-crop the source images); a "
                              "prepared cache or other source holds fixed crops")
         self.seed = int(seed)
@@ -144,7 +144,7 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         LR images once made when the degradation draws nothing (the same LR for every epoch)."""
         from .source import MemorySource
 
-        if self.jitter is not None or self.rotate:  # crops change every epoch: keep the source images instead
+        if self.reframes:  # crops change every epoch: keep the source images instead
             self.source.hold_images(range(len(self.source)) if indices is None else indices, progress=progress)
             return
         self.source = MemorySource(self.source, indices, progress=progress)
@@ -162,6 +162,11 @@ class PairedFaceDataset(torch.utils.data.Dataset):
             if rec.attributes is not None:
                 return rec.attributes
         return None
+
+    @property
+    def reframes(self) -> bool:
+        """Whether each epoch re-crops the source images (framing or roll jitter)."""
+        return self.jitter is not None or bool(self.rotate)
 
     @property
     def identity_index(self):
@@ -187,7 +192,7 @@ class PairedFaceDataset(torch.utils.data.Dataset):
         if not 0 <= index < len(self):
             raise IndexError(index)
         aug_rng, deg_rng, ref_rng = sample_rngs(self.seed, self.epoch, index)
-        if self.jitter is None and not self.rotate:
+        if not self.reframes:
             sample = self.source.sample(index)
         else:
             reframe = None
