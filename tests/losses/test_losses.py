@@ -26,6 +26,7 @@ from facesr.losses import (
     MSELoss,
     MSSSIMLoss,
     PriorLoss,
+    PSNRLoss,
     SSIMLoss,
     SupervisedPixelGANLoss,
     gradient_penalty,
@@ -55,6 +56,30 @@ def test_pixel_losses():
     assert L1Loss()(SR, HR, w).item() == pytest.approx(0.5 / 4)
     with pytest.raises(ConfigError):
         L1Loss(reduction="max")
+
+
+def test_psnr_loss_is_minus_the_metric():
+    from facesr.metrics.psnr import psnr
+    from facesr.ops.color import rgb_to_y
+
+    g = torch.Generator().manual_seed(0)
+    hr = torch.rand(3, 3, 20, 20, generator=g)
+    sr = (hr + 0.05 * torch.randn(3, 3, 20, 20, generator=g)).clamp(0, 1)
+    y_sr, y_hr = rgb_to_y(sr * 255.0)[..., 4:-4, 4:-4], rgb_to_y(hr * 255.0)[..., 4:-4, 4:-4]
+    want = -psnr(y_sr, y_hr, 255.0).mean().item()
+    assert PSNRLoss(color="y", crop=4, eps=1e-12)(sr, hr).item() == pytest.approx(want, abs=1e-4)
+    assert PSNRLoss(color="rgb", eps=1e-12)(sr, hr).item() == pytest.approx(-psnr(sr, hr, 1.0).mean().item(), abs=1e-4)
+    # a colour shift with the same luma: invisible to color=y, seen once chroma > 0
+    shift = torch.tensor([0.02, 0.0, 0.0]).view(1, 3, 1, 1)
+    shift[0, 1] = -0.02 * 65.481 / 128.553
+    a = PSNRLoss(color="y")(sr + shift, hr) - PSNRLoss(color="y")(sr, hr)
+    b = PSNRLoss(color="y", chroma=0.5)(sr + shift, hr) - PSNRLoss(color="y", chroma=0.5)(sr, hr)
+    assert abs(a.item()) < 1e-4 < b.item()
+    for bad in ({"color": "lab"}, {"chroma": 0.5, "color": "rgb"}, {"crop": -1}, {"eps": 0}):
+        with pytest.raises(ConfigError):
+            PSNRLoss(**bad)
+    with pytest.raises(ConfigError, match="crop"):
+        PSNRLoss(crop=10)(sr, hr)
 
 
 def test_ssim_loss_eq9():

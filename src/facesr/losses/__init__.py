@@ -13,6 +13,7 @@ from .registry import LOSSES
 
 _LAZY = {
     "L1Loss": "pixel", "MSELoss": "pixel", "HuberLoss": "pixel", "CharbonnierLoss": "pixel",
+    "PSNRLoss": "pixel",
     "WaveletLoss": "wavelet",
     "SSIMLoss": "ssim", "MSSSIMLoss": "ssim",
     "PerceptualLoss": "perceptual", "StyleLoss": "perceptual", "FeatureMatchingLoss": "perceptual",

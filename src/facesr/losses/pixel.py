@@ -79,3 +79,45 @@ class CharbonnierLoss(PixelLoss):
 
     def penalty(self, diff: torch.Tensor) -> torch.Tensor:
         return torch.sqrt(diff * diff + self.eps * self.eps)
+
+
+class PSNRLoss(nn.Module):
+    """The benchmark's score as a loss: ``mean_i 10 log10(MSE_i + eps)`` over the images of the batch
+    (minus the mean PSNR in dB, up to a constant; lower is better, values are negative).
+
+    ``color``: ``rgb`` (MSE over the three channels) or ``y`` (BT.601 luma on the [0,1] scale, the
+    plane the survey's protocols score); with ``y``, ``chroma`` > 0 adds ``chroma`` times the mean
+    squared Cb/Cr error to each image's MSE, so colour stays anchored. ``crop``: pixels left out at
+    each border, as the protocols' shave. Per-image logs weigh every face as the averaged PSNR does,
+    so faces that are already good still count.
+    """
+
+    def __init__(self, color: str = "y", chroma: float = 0.0, crop: int = 0, eps: float = 1e-8) -> None:
+        super().__init__()
+        if color not in ("rgb", "y"):
+            raise ConfigError(f"psnr loss color must be 'rgb' or 'y', got {color!r}")
+        if chroma < 0 or (chroma > 0 and color != "y"):
+            raise ConfigError(f"psnr loss chroma must be >= 0 and needs color 'y', got {chroma} with {color!r}")
+        if crop < 0 or eps <= 0:
+            raise ConfigError(f"psnr loss needs crop >= 0 and eps > 0, got crop={crop}, eps={eps}")
+        self.color, self.chroma, self.crop, self.eps = color, float(chroma), int(crop), float(eps)
+
+    def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+        diff = sr - hr
+        c = self.crop
+        if c:
+            if diff.shape[-1] <= 2 * c or diff.shape[-2] <= 2 * c:
+                raise ConfigError(f"psnr loss crop {c} leaves nothing of a {tuple(diff.shape[-2:])} image")
+            diff = diff[..., c:-c, c:-c]
+        if self.color == "y":
+            from ..ops.color import rgb2ycbcr
+
+            ycc = rgb2ycbcr(diff * 255.0, only_y=not self.chroma)  # a difference: offsets are dropped below
+            ycc = ycc - ycc.new_tensor([16.0, 128.0, 128.0][: ycc.shape[1]]).view(1, -1, 1, 1)
+            ycc = ycc / 255.0
+            mse = ycc[:, :1].pow(2).flatten(1).mean(1)
+            if self.chroma:
+                mse = mse + self.chroma * ycc[:, 1:].pow(2).flatten(1).mean(1)
+        else:
+            mse = diff.pow(2).flatten(1).mean(1)
+        return (10.0 / torch.log(torch.tensor(10.0))).to(mse) * torch.log(mse + self.eps).mean()

@@ -24,6 +24,8 @@ _add("huber", "pixel:HuberLoss", eq="§2.2.2", inputs=_IMG, kind="pixel",
      description="Huber loss, delta in [0,1] units")
 _add("charbonnier", "pixel:CharbonnierLoss", eq="§2.2.2", inputs=_IMG, kind="pixel",
      description="Charbonnier penalty sqrt(d^2 + eps^2)")
+_add("psnr", "pixel:PSNRLoss", eq="§2.2.2", inputs=_IMG, kind="pixel",
+     description="mean per-image 10 log10(MSE): minus PSNR in dB, on Y (BT.601) or RGB, border shaved")
 _add("wavelet", "wavelet:WaveletLoss", eq="§4.1", inputs=_IMG, kind="pixel",
      description="WaSRNet wavelet-packet MSE (low/high bands) + texture loss")
 _add("ssim", "ssim:SSIMLoss", eq="9", inputs=_IMG, kind="pixel", description="(1 - SSIM) / 2")
