@@ -73,6 +73,14 @@ def finetune_text(runs: list[dict]) -> tuple[str, str]:
         roll = (f",\nand turned about its centre by a normal angle of {rotate:g} degrees standard deviation (roll "
                 f"jitter:\nceleba1000's faces are not roll-aligned)") if rotate else ""
         extra = f" data.train.rotate={rotate:g}" if rotate else ""
+        losses = cfg.get("losses") or {}
+        loss_text = ""
+        if any(v.get("type") != "l1" for v in losses.values()):
+            for k, opts in losses.items():
+                extra += f" 'losses.{k}={{" + ", ".join(f"{o}: {v}" for o, v in opts.items()) + "}'"
+            loss_text = ("\nThe loss is the benchmark score itself (`psnr`: minus the mean per-image PSNR on the\n"
+                         "BT.601 Y plane, border shaved as the protocol does) instead of L1."
+                         if any(v.get("type") == "psnr" for v in losses.values()) else "")
         recipe += f"""
 
 Stage {stage}, fine-tuning the stage-{stage - 1} weights on a CPU with framing jitter (the crop box moved by up to
@@ -80,7 +88,7 @@ Stage {stage}, fine-tuning the stage-{stage - 1} weights on a CPU with framing j
 does not depend on one exact framing): the committed config with `generator.init=<stage-{stage - 1} weights>
 generator.optimizer.lr={opt['lr']:g} 'data.train.jitter={tr['jitter']}'{extra} data.train.batch_size={tr['batch_size']}
 train.device=cpu train.time_limit=...`: {run['iterations']} iterations (the cosine schedule re-planned to the
-time limit; a stopped run continues with `facesr train CONFIG --resume`)."""
+time limit; a stopped run continues with `facesr train CONFIG --resume`).{loss_text}"""
     recipe += f"\nThe shipped weights are stage {len(runs) + 2}'s EMA weights."
     hours = " and ".join(f"{r['seconds'] / 3600:.1f} h" for r in runs)
     stages = " and ".join(str(i) for i in range(3, len(runs) + 3))
