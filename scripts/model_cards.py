@@ -90,8 +90,11 @@ generator.optimizer.lr={opt['lr']:g} 'data.train.jitter={tr['jitter']}'{extra} d
 train.device=cpu train.time_limit=...`: {run['iterations']} iterations (the cosine schedule re-planned to the
 time limit; a stopped run continues with `facesr train CONFIG --resume`).{loss_text}"""
     recipe += f"\nThe shipped weights are stage {len(runs) + 2}'s EMA weights."
-    hours = " and ".join(f"{r['seconds'] / 3600:.1f} h" for r in runs)
-    stages = " and ".join(str(i) for i in range(3, len(runs) + 3))
+    def listed(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    hours = listed([f"{r['seconds'] / 3600:.1f} h" for r in runs])
+    stages = listed([str(i) for i in range(3, len(runs) + 3)])
     plural = "s" if len(runs) > 1 else ""
     hardware = f"\nStage{plural} {stages} ran on 2 shared CPU cores (no GPU): {hours} of training."
     return recipe, hardware
