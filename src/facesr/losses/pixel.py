@@ -7,6 +7,8 @@ every element (``reduction="sum"``: the sum).
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -103,21 +105,19 @@ class PSNRLoss(nn.Module):
         self.color, self.chroma, self.crop, self.eps = color, float(chroma), int(crop), float(eps)
 
     def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
-        diff = sr - hr
         c = self.crop
         if c:
-            if diff.shape[-1] <= 2 * c or diff.shape[-2] <= 2 * c:
-                raise ConfigError(f"psnr loss crop {c} leaves nothing of a {tuple(diff.shape[-2:])} image")
-            diff = diff[..., c:-c, c:-c]
+            if sr.shape[-1] <= 2 * c or sr.shape[-2] <= 2 * c:
+                raise ConfigError(f"psnr loss crop {c} leaves nothing of a {tuple(sr.shape[-2:])} image")
+            sr, hr = sr[..., c:-c, c:-c], hr[..., c:-c, c:-c]
         if self.color == "y":
             from ..ops.color import rgb2ycbcr
 
-            ycc = rgb2ycbcr(diff * 255.0, only_y=not self.chroma)  # a difference: offsets are dropped below
-            ycc = ycc - ycc.new_tensor([16.0, 128.0, 128.0][: ycc.shape[1]]).view(1, -1, 1, 1)
-            ycc = ycc / 255.0
-            mse = ycc[:, :1].pow(2).flatten(1).mean(1)
+            only_y = not self.chroma
+            diff = (rgb2ycbcr(sr * 255.0, only_y=only_y) - rgb2ycbcr(hr * 255.0, only_y=only_y)) / 255.0
+            mse = diff[:, :1].pow(2).flatten(1).mean(1)
             if self.chroma:
-                mse = mse + self.chroma * ycc[:, 1:].pow(2).flatten(1).mean(1)
+                mse = mse + self.chroma * diff[:, 1:].pow(2).flatten(1).mean(1)
         else:
-            mse = diff.pow(2).flatten(1).mean(1)
-        return (10.0 / torch.log(torch.tensor(10.0))).to(mse) * torch.log(mse + self.eps).mean()
+            mse = (sr - hr).pow(2).flatten(1).mean(1)
+        return (10.0 / math.log(10.0)) * torch.log(mse + self.eps).mean()
