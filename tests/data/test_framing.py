@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facesr.data.framing import rotate_image, rotate_points
+from facesr.data.framing import rotate_crop, rotate_image, rotate_points
 
 
 def _centroid(img: np.ndarray) -> tuple[float, float]:
@@ -37,3 +37,16 @@ def test_rotation_keeps_size_fills_corners_from_the_image_and_zero_is_identity()
     assert set(np.unique(rotate_image(labels, 12.0, (25.0, 30.0), nearest=True))) <= set(range(5))
     back = rotate_points(rotate_points(np.array([[3.0, 4.0], [40.0, 7.5]]), 17.0, (9.0, 2.0)), -17.0, (9.0, 2.0))
     assert np.allclose(back, [[3.0, 4.0], [40.0, 7.5]])
+
+
+def test_rotate_crop_equals_the_crop_of_the_whole_rotated_image():
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (218, 178, 3), dtype=np.uint8)
+    for _ in range(40):  # boxes near every border, angles well past the training roll
+        left, top = int(rng.integers(0, 40)), int(rng.integers(0, 60))
+        right, bottom = int(rng.integers(120, 179)), int(rng.integers(150, 219))
+        angle = float(rng.normal(0.0, 12.0))
+        centre = ((left + right) / 2 + rng.uniform(-5, 5), (top + bottom) / 2 + rng.uniform(-5, 5))
+        whole = rotate_image(img, angle, centre)[top:bottom, left:right]
+        assert np.array_equal(rotate_crop(img, angle, centre, (left, top, right, bottom)), whole)
+    assert np.array_equal(rotate_crop(img, 0.0, (89.0, 109.0), (10, 20, 50, 60)), img[20:60, 10:50])

@@ -80,3 +80,34 @@ def rotate_image(image: np.ndarray, angle: float, centre: tuple[float, float], *
     resample = Image.Resampling.NEAREST if nearest else Image.Resampling.BICUBIC
     out = Image.fromarray(padded).rotate(angle, resample=resample, center=(centre[0] + margin, centre[1] + margin))
     return np.asarray(out)[margin:margin + h, margin:margin + w]
+
+
+def rotate_crop(image: np.ndarray, angle: float, centre: tuple[float, float],
+                box: tuple[int, int, int, int]) -> np.ndarray:
+    """``rotate_image(image, angle, centre)[top:bottom, left:right]`` for an integer ``box`` inside the
+    image, computed over the window that the box's pixels come from rather than the whole image (a
+    face crop of CelebA: about 2.5 times fewer pixels to rotate). Same values: each output pixel reads
+    the same source pixels, mirrored alike beyond the border."""
+    from PIL import Image
+
+    img = np.asarray(image)
+    left, top, right, bottom = (int(v) for v in box)
+    if angle == 0:
+        return img[top:bottom, left:right].copy()
+    h, w = img.shape[:2]
+    cx, cy = centre
+    t = np.radians(angle)
+    c, s = abs(np.cos(t)), abs(np.sin(t))
+    # the box turned back about the centre, bounded, plus the bicubic kernel's reach
+    hw, hh = max(abs(left - cx), abs(right - cx)), max(abs(top - cy), abs(bottom - cy))
+    ex, ey = max(hw * c + hh * s, hw), max(hw * s + hh * c, hh)
+    x0, x1 = int(np.floor(cx - ex)) - 3, int(np.ceil(cx + ex)) + 3
+    y0, y1 = int(np.floor(cy - ey)) - 3, int(np.ceil(cy + ey)) + 3
+    margin = max(0, -x0, -y0, x1 - w, y1 - h)
+    if margin:
+        pad = ((margin, margin), (margin, margin)) + ((0, 0),) * (img.ndim - 2)
+        img = np.pad(img, pad, mode="symmetric")
+    window = np.ascontiguousarray(img[y0 + margin:y1 + margin, x0 + margin:x1 + margin])
+    out = np.asarray(Image.fromarray(window).rotate(angle, resample=Image.Resampling.BICUBIC,
+                                                     center=(cx - x0, cy - y0)))
+    return out[top - y0:bottom - y0, left - x0:right - x0]
