@@ -7,7 +7,7 @@
 ``--bench``: JSON files of ``facesr bench --methods bicubic,rcan-lite --json F``; ``--speed``: JSON of
 ``benchmarks/bundled_speed.py --json F``; ``--logs``: run folders of the two training stages (each
 holding ``rcan_lite_x<s>/train_log.csv`` and ``val_log.csv``, from ``scripts/train_bundled.py``);
-``--finetune``: run folders of a third, CPU fine-tuning stage (``facesr train`` output folders holding
+``--finetune``: run folders of the fine-tuning stages from the third on (``facesr train`` output folders holding
 ``config.yaml`` and ``train_log.csv``; matched to a scale by the config's ``name``; several runs of one
 scale are successive stages, in the order given), for the scales that had them.
 """
@@ -23,6 +23,8 @@ from pathlib import Path
 METRICS = [("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.4f}"), ("lpips", "LPIPS", "{:.4f}"),
            ("identity_cos", "identity cos", "{:.4f}"), ("landmark_nme", "landmark NME", "{:.4f}")]
 
+
+GPU = "NVIDIA H200 GPU"  # the card lent for the bundled models' GPU stages
 
 def rows_of(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
@@ -46,7 +48,7 @@ def score_table(benches: list[dict], scale: int, method: str) -> str:
 
 
 def finetune_runs(folders: list[Path]) -> dict[str, list[dict]]:
-    """CPU fine-tuning runs (stages 3, 4, ... in the order given) by config name: each run's config and
+    """Fine-tuning runs (stages 3, 4, ... in the order given) by config name: each run's config and
     its log's iterations and wall seconds."""
     import yaml
 
@@ -60,8 +62,14 @@ def finetune_runs(folders: list[Path]) -> dict[str, list[dict]]:
     return out
 
 
+def on_gpu(cfg: dict) -> bool:
+    """Whether a run's config trained on a GPU (``train.device`` cuda or cuda:N; auto ran on the CPU here)."""
+    return str((cfg.get("train") or {}).get("device") or "cpu").startswith("cuda")
+
+
 def finetune_text(runs: list[dict]) -> tuple[str, str]:
-    """The recipe and hardware paragraphs of the CPU fine-tuning stages (empty without any)."""
+    """The recipe and hardware paragraphs of the fine-tuning stages (empty without any); a stage ran on a
+    CPU or on the lent GPU as its config's ``train.device`` says."""
     if not runs:
         return "", ""
     recipe = ""
@@ -73,6 +81,8 @@ def finetune_text(runs: list[dict]) -> tuple[str, str]:
         roll = (f",\nand turned about its centre by a normal angle of {rotate:g} degrees standard deviation (roll "
                 f"jitter:\nceleba1000's faces are not roll-aligned)") if rotate else ""
         extra = f" data.train.rotate={rotate:g}" if rotate else ""
+        device = "cuda" if on_gpu(cfg) else "cpu"
+        where = f"on the lent {GPU}" if on_gpu(cfg) else "on a CPU"
         losses = cfg.get("losses") or {}
         loss_text = ""
         if any(v.get("type") != "l1" for v in losses.values()):
@@ -83,20 +93,27 @@ def finetune_text(runs: list[dict]) -> tuple[str, str]:
                          if any(v.get("type") == "psnr" for v in losses.values()) else "")
         recipe += f"""
 
-Stage {stage}, fine-tuning the stage-{stage - 1} weights on a CPU with framing jitter (the crop box moved by up to
+Stage {stage}, fine-tuning the stage-{stage - 1} weights {where} with framing jitter (the crop box moved by up to
 {shift_x} / {shift_y} source pixels and scaled by up to {zoom:.0%} per sample{roll}, so that the network
 does not depend on one exact framing): the committed config with `generator.init=<stage-{stage - 1} weights>
 generator.optimizer.lr={opt['lr']:g} 'data.train.jitter={tr['jitter']}'{extra} data.train.batch_size={tr['batch_size']}
-train.device=cpu train.time_limit=...`: {run['iterations']} iterations (the cosine schedule re-planned to the
+train.device={device} train.time_limit=...`: {run['iterations']} iterations (the cosine schedule re-planned to the
 time limit; a stopped run continues with `facesr train CONFIG --resume`).{loss_text}"""
     recipe += f"\nThe shipped weights are stage {len(runs) + 2}'s EMA weights."
     def listed(items: list[str]) -> str:
         return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
-    hours = listed([f"{r['seconds'] / 3600:.1f} h" for r in runs])
-    stages = listed([str(i) for i in range(3, len(runs) + 3)])
-    plural = "s" if len(runs) > 1 else ""
-    hardware = f"\nStage{plural} {stages} ran on 2 shared CPU cores (no GPU): {hours} of training."
+    def duration(seconds: float) -> str:
+        return f"{seconds / 3600:.1f} h" if seconds >= 1800 else f"{seconds:.0f} s"
+
+    hardware = ""
+    for on_cpu, place in ((True, "2 shared CPU cores (no GPU)"), (False, f"the lent {GPU}")):
+        picked = [(i, r) for i, r in enumerate(runs, start=3)
+                  if on_gpu(r["cfg"]) != on_cpu]
+        if picked:
+            plural = "s" if len(picked) > 1 else ""
+            hardware += (f"\nStage{plural} {listed([str(i) for i, _ in picked])} ran on {place}: "
+                         f"{listed([duration(r['seconds']) for _, r in picked])} of training.")
     return recipe, hardware
 
 
