@@ -26,6 +26,7 @@ METRICS = [("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.4f}"), ("lpips"
 
 GPU = "NVIDIA H200 GPU"  # the card lent for the bundled models' GPU stages
 
+
 def rows_of(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         return []
@@ -81,8 +82,7 @@ def finetune_text(runs: list[dict]) -> tuple[str, str]:
         roll = (f",\nand turned about its centre by a normal angle of {rotate:g} degrees standard deviation (roll "
                 f"jitter:\nceleba1000's faces are not roll-aligned)") if rotate else ""
         extra = f" data.train.rotate={rotate:g}" if rotate else ""
-        device = "cuda" if on_gpu(cfg) else "cpu"
-        where = f"on the lent {GPU}" if on_gpu(cfg) else "on a CPU"
+        device, where = ("cuda", f"on the lent {GPU}") if on_gpu(cfg) else ("cpu", "on a CPU")
         losses = cfg.get("losses") or {}
         loss_text = ""
         if any(v.get("type") != "l1" for v in losses.values()):

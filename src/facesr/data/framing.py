@@ -68,26 +68,16 @@ def rotate_image(image: np.ndarray, angle: float, centre: tuple[float, float], *
     ``centre`` (x, y, pixel-edge coordinates); same size; bicubic (``nearest``: nearest neighbour, for
     label maps). Corners that come from outside the image are filled by mirroring its border, so a
     crop near the edge shows no black wedges."""
-    from PIL import Image
-
     img = np.asarray(image)
-    if angle == 0:
-        return img.copy()
-    h, w = img.shape[:2]
-    margin = int(np.ceil(max(h, w) * abs(np.sin(np.radians(angle))))) + 2
-    pad = ((margin, margin), (margin, margin)) + ((0, 0),) * (img.ndim - 2)
-    padded = np.pad(img, pad, mode="symmetric")
-    resample = Image.Resampling.NEAREST if nearest else Image.Resampling.BICUBIC
-    out = Image.fromarray(padded).rotate(angle, resample=resample, center=(centre[0] + margin, centre[1] + margin))
-    return np.asarray(out)[margin:margin + h, margin:margin + w]
+    return rotate_crop(img, angle, centre, (0, 0, img.shape[1], img.shape[0]), nearest=nearest)
 
 
 def rotate_crop(image: np.ndarray, angle: float, centre: tuple[float, float],
-                box: tuple[int, int, int, int]) -> np.ndarray:
-    """``rotate_image(image, angle, centre)[top:bottom, left:right]`` for an integer ``box`` inside the
-    image, computed over the window that the box's pixels come from rather than the whole image (a
-    face crop of CelebA: about 2.5 times fewer pixels to rotate). Same values: each output pixel reads
-    the same source pixels, mirrored alike beyond the border."""
+                box: tuple[int, int, int, int], *, nearest: bool = False) -> np.ndarray:
+    """``rotate_image(image, angle, centre, nearest=nearest)[top:bottom, left:right]`` for an integer
+    ``box`` inside the image, computed over the window that the box's pixels come from only (a face
+    crop of CelebA: about 2.5 times fewer pixels to rotate than the whole image). The image is
+    mirrored beyond its border as far as that window reaches."""
     from PIL import Image
 
     img = np.asarray(image)
@@ -108,6 +98,6 @@ def rotate_crop(image: np.ndarray, angle: float, centre: tuple[float, float],
         pad = ((margin, margin), (margin, margin)) + ((0, 0),) * (img.ndim - 2)
         img = np.pad(img, pad, mode="symmetric")
     window = np.ascontiguousarray(img[y0 + margin:y1 + margin, x0 + margin:x1 + margin])
-    out = np.asarray(Image.fromarray(window).rotate(angle, resample=Image.Resampling.BICUBIC,
-                                                     center=(cx - x0, cy - y0)))
+    resample = Image.Resampling.NEAREST if nearest else Image.Resampling.BICUBIC
+    out = np.asarray(Image.fromarray(window).rotate(angle, resample=resample, center=(cx - x0, cy - y0)))
     return out[top - y0:bottom - y0, left - x0:right - x0]
