@@ -45,7 +45,8 @@ def _rotate_whole(img: np.ndarray, angle: float, centre: tuple[float, float]) ->
 
     m = int(np.ceil(max(img.shape[:2]) * abs(np.sin(np.radians(angle))))) + 2
     padded = np.pad(img, ((m, m), (m, m), (0, 0)), mode="symmetric")
-    out = Image.fromarray(padded).rotate(angle, resample=Image.Resampling.BICUBIC, center=(centre[0] + m, centre[1] + m))
+    out = Image.fromarray(padded).rotate(angle, resample=Image.Resampling.BICUBIC,
+                                         center=(centre[0] + m, centre[1] + m))
     return np.asarray(out)[m:m + img.shape[0], m:m + img.shape[1]]
 
 
@@ -58,6 +59,7 @@ def test_rotate_crop_equals_the_crop_of_the_whole_rotated_image():
         angle = float(rng.normal(0.0, 12.0))
         centre = ((left + right) / 2 + rng.uniform(-5, 5), (top + bottom) / 2 + rng.uniform(-5, 5))
         whole = _rotate_whole(img, angle, centre)
-        assert np.array_equal(rotate_crop(img, angle, centre, (left, top, right, bottom)), whole[top:bottom, left:right])
+        crop = rotate_crop(img, angle, centre, (left, top, right, bottom))
+        assert np.array_equal(crop, whole[top:bottom, left:right])
         assert np.array_equal(rotate_image(img, angle, centre), whole)
     assert np.array_equal(rotate_crop(img, 0.0, (89.0, 109.0), (10, 20, 50, 60)), img[20:60, 10:50])
