@@ -72,16 +72,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"{s['id']}\t{s['title']}\t{n} rating(s)")
         return 0
     from ..benchmark.report import insert_section
-    from ..mos.report import compute_report, html_section, to_text, write_outputs
+    from ..io.safety import writable_folder, writing
+    from ..mos.report import compute_report, html_section, recorded_report, to_text, write_outputs
 
     info = store.study(args.study)
+    target = None if args.no_html else (Path(args.html) if args.html else recorded_report(info["config"]))
+    out = writable_folder(args.out or info["folder"], "report folder")
     rep = compute_report(store, args.study)
     print(to_text(rep))
-    paths = write_outputs(rep, args.out or info["folder"], store.ratings(args.study))
+    with writing(out, "report"):
+        paths = write_outputs(rep, out, store.ratings(args.study))
     for p in paths.values():
         print(f"wrote {p}")
-    target = args.html or (None if args.no_html else info["config"].get("report_html"))
-    if target and not args.no_html:
-        insert_section(target, f"mos-{args.study}", html_section(rep, paths["png"].read_bytes()))
+    if target is not None:
+        with writing(target, "HTML report"):
+            insert_section(target, f"mos-{args.study}", html_section(rep, paths["png"].read_bytes()))
         print(f"added the MOS section to {target}")
     return 0

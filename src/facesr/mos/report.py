@@ -18,19 +18,68 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from .stats import correlation, krippendorff_alpha, mean_ci
 from .store import Store
 
 
+def _number(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
 def _bench_scores(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """``per_image[method][image][metric]`` at the study's scale, and the metric names (may be empty)."""
+    """``per_image[method][image][metric]`` at the study's scale, and the metric names (may be empty).
+
+    Only numbers are taken from the file; anything else in it is left out."""
     path = Path(config.get("bench_json") or "")
     if not path.is_file():
         return {}, []
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not readable JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a facesr bench JSON (not an object)")
     s = str(config["scale"])
-    per = {m: by_scale.get(s, {}) for m, by_scale in data.get("per_image", {}).items()}
-    return per, list(data.get("metrics", []))
+    raw = data.get("per_image")
+    per: dict[str, Any] = {}
+    for m, by_scale in (raw.items() if isinstance(raw, dict) else ()):
+        images = by_scale.get(s) if isinstance(by_scale, dict) else None
+        per[m] = {img: {k: _number(v) for k, v in scores.items()}
+                  for img, scores in (images.items() if isinstance(images, dict) else ()) if isinstance(scores, dict)}
+    metrics = data.get("metrics")
+    return per, [k for k in metrics if isinstance(k, str)] if isinstance(metrics, list) else []
+
+
+#: what ``facesr bench --html`` writes at the top of its report (see :mod:`facesr.benchmark.report`)
+_REPORT_MARK = "<title>facesr benchmark</title>"
+
+
+def recorded_report(config: dict[str, Any]) -> Path | None:
+    """The bench HTML report a study's ``bench.json`` named (``None`` when it named none), once checked: an
+    absolute ``.html`` path of a regular file (not a symlink) that is a facesr benchmark report. A crafted
+    ``bench.json`` could name any file; ``mos report`` only ever rewrites such a report."""
+    value = config.get("report_html")
+    if value is None:
+        return None
+    source = config.get("bench_json") or "bench.json"
+    path = Path(value) if isinstance(value, str) else None
+    ok = path is not None and path.is_absolute() and path.suffix.lower() in (".html", ".htm")
+    if ok and path.is_file() and not path.is_symlink():
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                head = fh.read(4096)
+        except OSError:
+            head = ""
+        ok = head.lstrip().lower().startswith("<!doctype html") and _REPORT_MARK in head
+    elif ok and not path.exists():
+        raise InputError(f"{path}: benchmark HTML report (named in {source}) not found; pass --html or --no-html")
+    else:
+        ok = False
+    if not ok:
+        raise InputError(f"{source}: report_html {str(value)[:200]!r} is not a facesr benchmark HTML report; "
+                         "refused (pass --html REPORT.html or --no-html)")
+    return path
 
 
 def compute_report(store: Store, study: str) -> dict[str, Any]:

@@ -112,10 +112,25 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a folder, not a ratings database (--db takes a file)")
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise InputError(f"{self.path}: cannot open the ratings database ({self.path.parent} is a file)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = self._connect()
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(SCHEMA)
+                columns = {r["name"] for r in con.execute("PRAGMA table_info(studies)")}
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path}: not a usable ratings database ({exc})") from None
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot open the ratings database ({exc.strerror or exc})") from None
+        if not {"id", "title", "folder", "config", "created_at"} <= columns:
+            raise InputError(f"{self.path}: an SQLite database of something else (its 'studies' table differs)")
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)

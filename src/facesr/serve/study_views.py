@@ -91,7 +91,11 @@ def image(study: str, item: str):
     match = next((i for i in store().items(study) if i.item == item), None)
     if match is None:
         abort(404)
+    from ..io.safety import inside
+
     path = Path(info["folder"]) / match.file
+    if path.suffix.lower() != ".png" or not inside(path, info["folder"]):
+        abort(404)  # the database names a file that is not one of the study's stimuli
     if not path.is_file():
-        raise StudyError(f"stimulus file of item {item!r} is missing from {info['folder']}")
+        raise StudyError(f"the stimulus file of item {item!r} is missing on the server")
     return send_file(path, mimetype="image/png")
