@@ -10,10 +10,12 @@ Alignment modes:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ import numpy as np
 
 from ..errors import ImageReadError, InputError
 from ..io import write_image
+from ..io.safety import writing
 from .cache import (
     OPTIONS,
     SUMMARY,
@@ -58,8 +61,12 @@ class PrepareOptions:
             raise InputError(f"--align must be one of {', '.join(ALIGN_MODES)}, got {self.align!r}")
         if not 16 <= self.size <= 4096:
             raise InputError(f"--size must be between 16 and 4096 pixels, got {self.size}")
-        if self.sigma <= 0:
+        if not 0 < self.sigma < float("inf"):
             raise InputError(f"--sigma must be > 0 pixels, got {self.sigma}")
+        from ..ops.resize import KERNELS
+
+        if self.kernel not in KERNELS:
+            raise InputError(f"--kernel must be one of {', '.join(KERNELS)}, got {self.kernel!r}")
 
 
 def _crop_matrix(box: tuple[int, int, int, int], size: int) -> np.ndarray:
@@ -223,18 +230,82 @@ def remove_stale_temporaries(out: Path) -> int:
     return len(stale)
 
 
+LOCK = ".prepare.lock"
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out`` (``out/.prepare.lock``) for one run; a second run is refused."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no lock
+        yield
+        return
+    path = out / LOCK
+    with writing(path, "lock file"), open(path, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"{out}: another 'facesr data prepare' is working on this folder; wait for it to "
+                             "finish, then run again to complete the cache") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _check_folders(dataset: FaceDataset, out: Path) -> list[int]:
+    """Indices of the records to prepare: ``out`` may lie inside the dataset folder (its files are then
+    left out of the scan, so a re-run does not ingest the cache), but may not be it or hold it. Two
+    records with one cache key (``a.jpg`` and ``a.png``) are refused, naming both files."""
+    from ..io.safety import inside
+
+    root = dataset.root
+    if inside(root, out):
+        raise InputError(f"--out {out} is or contains the dataset folder {root}; choose a folder of its own "
+                         "(inside the dataset folder is fine)")
+    keep = range(len(dataset))
+    if inside(out, root):
+        real_out = out.resolve()
+        keep = [i for i in keep if not dataset.records[i].path.resolve().is_relative_to(real_out)]
+    seen: dict[str, Path] = {}
+    for i in keep:
+        rec = dataset.records[i]
+        if rec.key in seen:
+            raise InputError(f"{seen[rec.key]} and {rec.path} would share the cache entry {rec.key!r} "
+                             "(same name, other suffix); rename one of them")
+        seen[rec.key] = rec.path
+    if not keep:
+        raise InputError(f"{root}: no images outside the cache folder {out}")
+    return list(keep)
+
+
 def prepare(dataset: FaceDataset, out: str | os.PathLike[str], options: PrepareOptions, *,
             limit: int | None = None, progress: bool = True, workers: int = 1) -> dict[str, int]:
     """Prepare (or finish preparing) the cache at ``out``; returns counts per status.
 
     ``workers`` > 1 processes images in that many processes (the manifest is still written by this
-    one). Only one run may work on ``out`` at a time.
+    one). Only one run may work on ``out`` at a time: a second one is refused (``out/.prepare.lock``).
+    ``out`` may lie inside the dataset's folder; its files are never taken as images of the dataset.
     """
-    from tqdm import tqdm
+    from ..io.safety import writable_folder
 
     options.check()
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be at least 1 image, got {limit}")
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    selected = _check_folders(dataset, out)
+    writable_folder(out, "cache folder")
+    with _locked(out):
+        return _prepare(dataset, out, options, selected if limit is None else selected[:limit], progress, workers)
+
+
+def _prepare(dataset: FaceDataset, out: Path, options: PrepareOptions, indices: list[int], progress: bool,
+             workers: int) -> dict[str, int]:
+    from tqdm import tqdm
+
     wanted = asdict(options)
     if (out / OPTIONS).is_file():
         old = read_options(out)
@@ -246,7 +317,6 @@ def prepare(dataset: FaceDataset, out: str | os.PathLike[str], options: PrepareO
         write_json(out / OPTIONS, wanted)
     remove_stale_temporaries(out)
     done = read_manifest(out)
-    indices = range(len(dataset) if limit is None else min(limit, len(dataset)))
     todo = [i for i in indices if not is_done(out, done.get(dataset.records[i].key))]
     counts: dict[str, int] = {}
     for entry in done.values():
