@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     if single and dst.suffix.lower() not in IMAGE_SUFFIXES:
         raise InputError(f"{dst}: output file needs an image suffix when IN is a file")
+    _check_output(src, dst, single)
     images: dict[str, dict] = {}
     failures = Failures()
     iterator = files
@@ -107,3 +108,15 @@ def run(args: argparse.Namespace) -> int:
                              "back": args.back, "degradation": deg.specs, "images": images})
     print(f"wrote {len(images)} LR image(s) to {dst}" + (f" and {sidecar}" if images and replay is None else ""))
     return failures.report(len(files))
+
+
+def _check_output(src, dst, single: bool) -> None:
+    """Refuse an output that is an input (or, for folders, holds or lies inside the input folder): with
+    --overwrite it would replace the user's images."""
+    from ..errors import InputError
+    from ..io.safety import inside, overlaps
+
+    if single and inside(dst, src):
+        raise InputError(f"{dst}: the output is the input image; choose another output file")
+    if not single and overlaps(dst, src):
+        raise InputError(f"{dst}: the output folder overlaps the input folder {src}; choose a folder outside it")
