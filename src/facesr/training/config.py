@@ -283,8 +283,16 @@ def to_dict(cfg: Any) -> Any:
 
 
 # -- overrides and loading -----------------------------------------------------------------------
+#: top-level key naming the files a config inherits from (a path relative to the file, or a list)
+BASE_KEY = "_base_"
+#: a value that removes an inherited key (``key: _delete_``; ``key=_delete_`` as an override); inside a
+#: mapping, ``_delete_: true`` makes the mapping replace the inherited one instead of merging into it
+DELETE = "_delete_"
+
+
 def apply_override(data: dict[str, Any], item: str) -> None:
-    """Apply ``a.b.c=value`` to nested ``data`` in place (``value`` parsed as YAML)."""
+    """Apply ``a.b.c=value`` to nested ``data`` in place (``value`` parsed as YAML; ``_delete_``
+    removes the key, so that the field's default applies)."""
     import yaml
 
     if "=" not in item:
@@ -297,15 +305,104 @@ def apply_override(data: dict[str, Any], item: str) -> None:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
         raise ConfigError(f"override {item!r}: value is not valid YAML ({exc.__class__.__name__})") from None
+    delete = value == DELETE
     node = data
     for p in parts[:-1]:
         nxt = node.get(p)
         if nxt is None:
+            if delete:
+                return
             nxt = node[p] = {}
         if not isinstance(nxt, dict):
             raise ConfigError(f"override {item!r}: {p!r} is not a mapping")
         node = nxt
-    node[parts[-1]] = value
+    if delete:
+        node.pop(parts[-1], None)
+    else:
+        node[parts[-1]] = value
+
+
+def merge_config(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` deep-merged over ``base`` (a new mapping; neither argument changes).
+
+    Mappings merge key by key, recursively; lists and scalars replace. A value ``_delete_`` removes
+    the inherited key; a mapping holding ``_delete_: true`` replaces the inherited mapping whole.
+    """
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, str) and value == DELETE:
+            out.pop(key, None)
+        elif isinstance(value, dict) and value.get(DELETE) is True:
+            out[key] = merge_config({}, {k: v for k, v in value.items() if k != DELETE})
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_config(out[key], value)
+        elif isinstance(value, dict):
+            out[key] = merge_config({}, value)  # drops stray _delete_ markers
+        else:
+            out[key] = value
+    return out
+
+
+def _read_yaml(p: Path) -> dict[str, Any]:
+    """One YAML file as a mapping; errors name the file."""
+    import yaml
+
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{p}:{where} invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: a config is a YAML mapping")
+    return data
+
+
+def _base_names(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ConfigError(f"{where}: {BASE_KEY} must be a file name or a list of file names, got {value!r}")
+    return names
+
+
+def _with_bases(data: dict[str, Any], folder: Path, where: str,
+                chain: tuple[tuple[Path, str], ...]) -> dict[str, Any]:
+    """``data`` (read from ``where``) merged over its ``_base_`` files, relative ones read from
+    ``folder``, recursively; ``chain``: the (resolved, shown) paths of the files including this one."""
+    data = dict(data)
+    merged: dict[str, Any] = {}
+    for name in _base_names(data.pop(BASE_KEY, None), where):
+        path = Path(os.path.expanduser(name))
+        if not path.is_absolute():
+            path = folder / path
+        path = Path(os.path.normpath(path))
+        if not path.is_file():
+            raise ConfigError(f"{where}: {BASE_KEY} file {name!r} not found ({path})")
+        key = path.resolve()
+        seen = [k for k, _ in chain]
+        if key in seen:
+            loop = [shown for _, shown in chain[seen.index(key):]] + [str(path)]
+            raise ConfigError(f"{where}: {BASE_KEY} cycle: {' -> '.join(loop)}")
+        merged = merge_config(merged, _with_bases(_read_yaml(path), path.parent, str(path),
+                                                  (*chain, (key, str(path)))))
+    return merge_config(merged, data)
+
+
+def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The mapping a config file describes: its YAML with its ``_base_`` files merged in, recursively
+    (:func:`merge_config`), before overrides and validation. Errors name the file at fault."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: config file not found")
+    return _with_bases(_read_yaml(p), p.parent, str(p), ((p.resolve(), str(p)),))
 
 
 def validate(cfg: Config) -> Config:
@@ -345,32 +442,24 @@ def validate(cfg: Config) -> Config:
     return cfg
 
 
-def config_from_dict(data: dict[str, Any], overrides: list[str] | tuple[str, ...] = ()) -> Config:
+def config_from_dict(data: dict[str, Any], overrides: list[str] | tuple[str, ...] = (),
+                     base_dir: str | os.PathLike[str] | None = None) -> Config:
+    """Build and validate a config from a mapping: its ``_base_`` files (relative to ``base_dir``,
+    default the working directory) merged in, then the ``key=value`` overrides applied."""
     import copy
 
-    data = copy.deepcopy(data)
+    folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    data = copy.deepcopy(_with_bases(data, folder, "config", ()))
     for item in overrides:
         apply_override(data, item)
     return validate(from_dict(Config, data))
 
 
 def load_config(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...] = ()) -> Config:
-    """Read a YAML config, apply ``key=value`` overrides and validate it."""
-    import yaml
-
+    """Read a YAML config with the files it inherits from (``_base_``), apply ``key=value`` overrides
+    and validate it."""
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: config file not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{p}:{where} invalid YAML ({getattr(exc, 'problem', exc)})") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{p}: a config is a YAML mapping")
+    data = read_config(p)
     try:
         return config_from_dict(data, overrides)
     except ConfigError as exc:
