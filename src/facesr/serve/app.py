@@ -17,13 +17,17 @@ from ..mos.store import Store, StudyError
 DEFAULT_MAX_UPLOAD_MB = 16.0
 DEFAULT_MAX_PIXELS = 4_000_000  # input pixels accepted by the enhance page
 DEFAULT_MAX_OUTPUT_PIXELS = 40_000_000
+DEFAULT_MAX_QUEUE = 8  # enhance jobs waiting or running (each holds its decoded image in memory)
+DEFAULT_KEEP = 20  # finished enhance results kept (docs/serve.md)
 
 
 def create_app(db: str | os.PathLike[str], *, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
                max_pixels: int = DEFAULT_MAX_PIXELS, max_output_pixels: int = DEFAULT_MAX_OUTPUT_PIXELS,
                workdir: str | os.PathLike[str] | None = None, detector: str = "dlib-hog",
-               make_restorer: Any = None) -> Flask:
-    """The application over the ratings database ``db``; enhance results go to ``workdir`` (a temp dir)."""
+               make_restorer: Any = None, max_queue: int = DEFAULT_MAX_QUEUE, keep: int = DEFAULT_KEEP) -> Flask:
+    """The application over the ratings database ``db``; enhance results go to ``workdir`` (default: a
+    temporary folder removed when the process exits). At most ``max_queue`` enhance jobs wait or run
+    (more are answered 503 with ``Retry-After``); the newest ``keep`` results are kept."""
     from . import enhance_views, study_views
     from .jobs import JobQueue
     from .models import make_restorer as default_make_restorer
@@ -36,9 +40,19 @@ def create_app(db: str | os.PathLike[str], *, max_upload_mb: float = DEFAULT_MAX
         FACESR_MAX_OUTPUT_PIXELS=max_output_pixels,
         SEND_FILE_MAX_AGE_DEFAULT=0,
     )
-    app.extensions["facesr_store"] = Store(db)
-    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="facesr-serve-"))
-    app.extensions["facesr_jobs"] = JobQueue(work, make_restorer or default_make_restorer, detector=detector)
+    store = Store(db)
+    app.extensions["facesr_store"] = store
+    if workdir:
+        work = Path(workdir)
+    else:
+        import atexit
+        import shutil
+
+        work = Path(tempfile.mkdtemp(prefix="facesr-serve-"))
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
+    app.extensions["facesr_jobs"] = JobQueue(work, make_restorer or default_make_restorer, detector=detector,
+                                             keep=keep, max_pending=max_queue)
+    private = sorted({str(store.path), os.path.abspath(store.path), str(store.path.resolve())}, key=len, reverse=True)
     app.register_blueprint(enhance_views.bp)
     app.register_blueprint(study_views.bp)
 
@@ -50,6 +64,8 @@ def create_app(db: str | os.PathLike[str], *, max_upload_mb: float = DEFAULT_MAX
         return request.path.startswith("/api/")
 
     def error_page(status: int, message: str):
+        for path in private:  # pages never show where the database lives on the server
+            message = message.replace(path, "the ratings database")
         if wants_json():
             return jsonify(error=message), status
         return render_template("message.html", title="Error", message=message, status=status), status

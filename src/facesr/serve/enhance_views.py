@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 
 from ..errors import FacesrError
+from .jobs import QueueFullError
 from .models import available_models
 from .samples import SAMPLES
 
@@ -59,6 +60,10 @@ def submit():
         return _error(f"scale of {model} must be one of {choices}")
     if scale not in scales:
         return _error(f"scale of {model} must be one of {choices}, got {scale}")
+    try:
+        _jobs().check_room()  # before decoding: a flood of uploads is refused cheaply
+    except QueueFullError as exc:
+        return _busy(exc)
     upload = request.files.get("image")
     sample = request.form.get("sample", "")
     try:
@@ -77,8 +82,19 @@ def submit():
     if w * h * scale * scale > limit:
         return _error(f"{name}: the x{scale} result would be {w * scale}x{h * scale} pixels, above the limit of "
                       f"{limit / 1e6:.0f} MP; choose a smaller scale or image", 413)
-    job = _jobs().submit(image, name=name, model=model, scale=scale)
+    try:
+        job = _jobs().submit(image, name=name, model=model, scale=scale)
+    except QueueFullError as exc:
+        return _busy(exc)
     return jsonify(job.as_dict(_jobs().position(job))), 202
+
+
+def _busy(exc: QueueFullError):
+    """503 with ``Retry-After``: the queue is full; nothing was kept of the request."""
+    resp = jsonify(error=str(exc), retry_after=exc.retry_after)
+    resp.status_code = 503
+    resp.headers["Retry-After"] = str(exc.retry_after)
+    return resp
 
 
 @bp.get("/api/jobs/<job_id>")

@@ -2,7 +2,9 @@
 
 A job holds an uploaded (already decoded) image; the worker runs the enhance pipeline and writes
 ``input.png``, ``bicubic.png`` (the plain upscale, the "before" of the slider) and ``result.png``
-into the job's folder. Only the newest ``keep`` jobs are kept on disk.
+into the job's folder. Only the newest ``keep`` finished jobs are kept (in memory and on disk), and at
+most ``max_pending`` jobs wait or run at once: one more is refused with :class:`QueueFullError`, which
+says when to try again (the web page answers 503 with a ``Retry-After`` header).
 """
 
 from __future__ import annotations
@@ -19,6 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..errors import FacesrError
+
+
+class QueueFullError(FacesrError):
+    """The queue holds ``max_pending`` jobs already; ``retry_after``: seconds until one has likely run."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -56,12 +68,13 @@ class JobQueue:
     """FIFO of enhance jobs with one worker; ``make_restorer(name)`` builds a restorer per model (cached)."""
 
     def __init__(self, workdir: Path, make_restorer: Callable[[str], Any], *, detector: str = "dlib-hog",
-                 keep: int = 20):
+                 keep: int = 20, max_pending: int = 8):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.make_restorer = make_restorer
         self.detector = detector
         self.keep = keep
+        self.max_pending = max_pending
         self.jobs: OrderedDict[str, Job] = OrderedDict()
         self._queue: queue.Queue[Job] = queue.Queue()
         self._lock = threading.Lock()
@@ -69,20 +82,43 @@ class JobQueue:
         self._worker: threading.Thread | None = None
 
     def submit(self, image: np.ndarray, *, name: str, model: str, scale: int) -> Job:
+        """Queue a job; :class:`QueueFullError` when ``max_pending`` jobs are waiting or running."""
         job = Job(secrets.token_hex(8), name, model, int(scale), image)
         with self._lock:
+            self._check_room()
             self.jobs[job.id] = job
-            while len(self.jobs) > self.keep:
-                old_id, old = next(iter(self.jobs.items()))
-                if old.state in ("queued", "running"):
-                    break
-                self.jobs.pop(old_id)
-                shutil.rmtree(self.workdir / old_id, ignore_errors=True)
+            self._prune()
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._run, name="facesr-enhance", daemon=True)
                 self._worker.start()
         self._queue.put(job)
         return job
+
+    def check_room(self) -> None:
+        """:class:`QueueFullError` when a job submitted now would be refused (checked before decoding an upload)."""
+        with self._lock:
+            self._check_room()
+
+    def _check_room(self) -> None:
+        pending = sum(1 for j in self.jobs.values() if j.state in ("queued", "running"))
+        if pending >= self.max_pending:
+            wait = self._retry_after()
+            raise QueueFullError(f"the server is busy ({pending} enhance jobs waiting or running); "
+                                 f"try again in {wait} s", wait)
+
+    def _retry_after(self) -> int:
+        """Seconds until a place is likely free (the running job ends): the mean time of the last finished
+        jobs, 10 s when none finished yet, within 1..300."""
+        times = [j.finished - j.started for j in self.jobs.values() if j.finished and j.started][-5:]
+        per_job = sum(times) / len(times) if times else 10.0
+        return int(min(300, max(1, round(per_job))))
+
+    def _prune(self) -> None:
+        """Drop the finished jobs beyond the newest ``keep`` (with their files); call with the lock held."""
+        finished = [j for j in self.jobs.values() if j.state in ("done", "error")]
+        for old in finished[: max(0, len(finished) - self.keep)]:
+            self.jobs.pop(old.id, None)
+            shutil.rmtree(self.workdir / old.id, ignore_errors=True)
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -113,13 +149,13 @@ class JobQueue:
                 self._process(job)
                 job.state = "done"
             except Exception as exc:  # noqa: BLE001 - reported to the page, never kills the worker
-                from ..errors import FacesrError
-
                 job.error = str(exc) if isinstance(exc, FacesrError) else f"enhance failed: {type(exc).__name__}: {exc}"
                 job.state = "error"
             finally:
                 job.finished = time.time()
                 job.image = None
+                with self._lock:
+                    self._prune()
                 self._queue.task_done()
 
     def _process(self, job: Job) -> None:
