@@ -30,12 +30,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
     from ..degradation import build_degradation, image_seed
     from ..errors import FacesrError, InputError
     from ..io import IMAGE_SUFFIXES, list_images, read_image, write_image
+    from ..io.safety import writable_file, writable_folder, writing
     from ._common import Failures, parse_scale, write_json
 
     src = Path(args.input)
@@ -51,16 +51,17 @@ def run(args: argparse.Namespace) -> int:
         files, root = list_images(src, recursive=args.recursive), src
     replay: dict | None = None
     if args.replay:
-        try:
-            replay = json.loads(Path(args.replay).read_text(encoding="utf-8"))
-            records = replay["images"]
-        except FileNotFoundError:
-            raise InputError(f"{args.replay}: sidecar not found") from None
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"{args.replay}: not a facesr degradation sidecar ({exc})") from None
+        replay = _read_replay(Path(args.replay))
+        records = replay["images"]
         deg = build_degradation("bicubic", 1)  # only replay() is used
         preset, scale, seed = replay.get("preset"), replay.get("scale"), replay.get("seed")
     else:
+        from ..ops.resize import KERNELS
+
+        if args.seed < 0:
+            raise InputError(f"--seed must be 0 or more, got {args.seed}")
+        if args.kernel not in KERNELS:
+            raise InputError(f"--kernel must be one of {', '.join(KERNELS)}, got {args.kernel!r}")
         scale = parse_scale(args.scale) if args.scale is not None else None
         deg = build_degradation(args.preset, scale, kernel=args.kernel, back=args.back)
         preset, seed = args.preset, args.seed
@@ -74,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
     if single and dst.suffix.lower() not in IMAGE_SUFFIXES:
         raise InputError(f"{dst}: output file needs an image suffix when IN is a file")
     _check_output(src, dst, single)
+    if single:
+        writable_file(dst)
+    else:
+        writable_folder(dst)
     images: dict[str, dict] = {}
     failures = Failures()
     iterator = files
@@ -92,20 +97,26 @@ def run(args: argparse.Namespace) -> int:
                 if key not in records:
                     raise InputError(f"{f}: not recorded in {args.replay}")
                 rec = records[key]
-                lr = deg.replay(hr, rec)
+                try:
+                    lr = deg.replay(hr, rec)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+                    raise InputError(f"{f}: its record in {args.replay} is not valid "
+                                     f"({type(exc).__name__}: {exc})") from None
             else:
                 s = image_seed(seed, key)
                 lr, rec = deg(hr, s)
                 rec = {"seed": s, **rec}
-            write_image(target, lr)
+            with writing(target):
+                write_image(target, lr)
             rec = dict(rec, output=str(target.relative_to(dst.parent if single else dst)), lr_size=list(lr.shape[:2]))
             images[key] = rec
         except FacesrError as exc:
             failures.add(f, exc, target)
     sidecar = dst.with_suffix(".json") if single else dst / "degradation.json"
     if images and replay is None:
-        write_json(sidecar, {"preset": preset, "scale": scale, "seed": seed, "kernel": args.kernel,
-                             "back": args.back, "degradation": deg.specs, "images": images})
+        with writing(sidecar, "sidecar"):
+            write_json(sidecar, {"preset": preset, "scale": scale, "seed": seed, "kernel": args.kernel,
+                                 "back": args.back, "degradation": deg.specs, "images": images})
     print(f"wrote {len(images)} LR image(s) to {dst}" + (f" and {sidecar}" if images and replay is None else ""))
     return failures.report(len(files))
 
@@ -120,3 +131,35 @@ def _check_output(src, dst, single: bool) -> None:
         raise InputError(f"{dst}: the output is the input image; choose another output file")
     if not single and overlaps(dst, src):
         raise InputError(f"{dst}: the output folder overlaps the input folder {src}; choose a folder outside it")
+
+
+def _read_replay(path) -> dict:
+    """A ``degradation.json`` checked for the shape :func:`run` writes: ``images`` maps names to records
+    whose ``steps`` are objects with a ``type``; a resize step has a finite scale of at least 0.5 (a crafted
+    record could otherwise ask for an enormous image)."""
+    import json
+    import math
+
+    from ..errors import InputError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: sidecar not found") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a facesr degradation sidecar ({exc})") from None
+    images = data.get("images") if isinstance(data, dict) else None
+    if not isinstance(images, dict):
+        raise InputError(f"{path}: not a facesr degradation sidecar (no 'images' object)")
+    for key, rec in images.items():
+        steps = rec.get("steps") if isinstance(rec, dict) else None
+        if not isinstance(steps, list) or not all(isinstance(st, dict) and isinstance(st.get("type"), str)
+                                                  for st in steps):
+            raise InputError(f"{path}: the record of {key[:100]!r} has no list of steps with a 'type'")
+        for st in steps:
+            value = st.get("scale", 1.0)
+            if st["type"] == "resize" and not (isinstance(value, int | float) and math.isfinite(value)
+                                               and value >= 0.5):
+                raise InputError(f"{path}: the record of {key[:100]!r} has a resize scale {value!r} "
+                                 "(a finite number of at least 0.5)")
+    return data
