@@ -125,3 +125,10 @@ def test_unwritable_out_gives_one_line(tmp_path, capsys, where):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("facesr: error: ") and "\n" not in err and out in err
+
+
+def test_faces_limit_must_be_positive(tmp_path, capsys):
+    root = _faces(tmp_path / "faces")
+    assert main(["data", "faces", "--dataset", "folder", "--root", str(root), "--limit", "-1", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "facesr: error: --limit must be at least 1 image, got -1"

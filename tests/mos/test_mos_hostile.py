@@ -140,7 +140,7 @@ def test_report_html_naming_another_file_is_refused(tmp_path, capsys):
     capsys.readouterr()
     assert main(["mos", "--db", str(db), "report", "s1", "-o", str(tmp_path / "rep")]) == 2
     err = _one_error(capsys)
-    assert "not a facesr benchmark HTML report" in err and "--no-html" in err
+    assert "is not a facesr benchmark report" in err and "--no-html" in err
     assert victim.read_text() == "<!DOCTYPE html><html><body>mine</body></html>"
     # the user can still get the report without touching any HTML
     assert main(["mos", "--db", str(db), "report", "s1", "-o", str(tmp_path / "rep"), "--no-html"]) == 0
@@ -213,3 +213,19 @@ def test_db_that_is_not_a_database(tmp_path, capsys):
     assert main(["mos", "--db", str(tmp_path / "notes.sqlite"), "list"]) == 2
     assert "not a usable ratings database" in _one_error(capsys)
     assert (tmp_path / "notes.sqlite").read_text() == "not a database"
+
+
+def test_explicit_html_must_be_a_bench_report_too(tmp_path, capsys):
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html><html><body>mine</body></html>")
+    db, _ = _study(tmp_path, None)
+    capsys.readouterr()
+    for html in (page, Path("/etc/passwd"), tmp_path / "gone.html"):
+        assert main(["mos", "--db", str(db), "report", "s1", "--html", str(html), "-o", str(tmp_path / "r")]) == 2
+        assert str(html) in _one_error(capsys)
+    assert page.read_text() == "<!DOCTYPE html><html><body>mine</body></html>"
+
+
+def test_negative_seed_is_refused(tmp_path, capsys):
+    assert _create(tmp_path / "mos.sqlite", _bench(tmp_path / "bench"), "--seed", "-1") == 2
+    assert "--seed must be 0 or more" in _one_error(capsys)

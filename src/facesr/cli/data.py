@@ -78,9 +78,11 @@ def _faces(args) -> int:
     from tqdm import tqdm
 
     from ..data.registry import DATASETS, open_dataset
-    from ..errors import ImageReadError
+    from ..errors import ImageReadError, InputError
     from ..faces.backends import create_backend
 
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be at least 1 image, got {args.limit}")
     dataset = open_dataset(DATASETS.entry(args.dataset).name, args.root)
     n = len(dataset) if args.limit is None else min(args.limit, len(dataset))
     found = unreadable = 0

@@ -73,10 +73,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..benchmark.report import insert_section
     from ..io.safety import writable_folder, writing
-    from ..mos.report import compute_report, html_section, recorded_report, to_text, write_outputs
+    from ..mos.report import (
+        check_bench_report,
+        compute_report,
+        html_section,
+        recorded_report,
+        to_text,
+        write_outputs,
+    )
 
     info = store.study(args.study)
-    target = None if args.no_html else (Path(args.html) if args.html else recorded_report(info["config"]))
+    target = None if args.no_html else (check_bench_report(Path(args.html)) if args.html
+                                        else recorded_report(info["config"]))
     out = writable_folder(args.out or info["folder"], "report folder")
     rep = compute_report(store, args.study)
     print(to_text(rep))

@@ -56,29 +56,34 @@ _REPORT_MARK = "<title>facesr benchmark</title>"
 
 
 def recorded_report(config: dict[str, Any]) -> Path | None:
-    """The bench HTML report a study's ``bench.json`` named (``None`` when it named none), once checked: an
-    absolute ``.html`` path of a regular file (not a symlink) that is a facesr benchmark report. A crafted
-    ``bench.json`` could name any file; ``mos report`` only ever rewrites such a report."""
+    """The bench HTML report a study's ``bench.json`` named (``None`` when it named none), once checked by
+    :func:`check_bench_report` and found to be an absolute ``.html`` path. A crafted ``bench.json`` could
+    name any file; ``mos report`` only ever rewrites a facesr benchmark report."""
     value = config.get("report_html")
     if value is None:
         return None
     source = config.get("bench_json") or "bench.json"
-    path = Path(value) if isinstance(value, str) else None
-    ok = path is not None and path.is_absolute() and path.suffix.lower() in (".html", ".htm")
-    if ok and path.is_file() and not path.is_symlink():
+    if not isinstance(value, str) or not Path(value).is_absolute():
+        raise InputError(f"{source}: report_html {str(value)[:200]!r} is not an absolute path; refused "
+                         "(pass --html REPORT.html or --no-html)")
+    return check_bench_report(Path(value), f"named in {source}")
+
+
+def check_bench_report(path: Path, named: str = "given with --html") -> Path:
+    """``path`` if it is a regular ``.html`` file (not a symlink) written by ``facesr bench --html``."""
+    if not path.exists():
+        raise InputError(f"{path}: benchmark HTML report ({named}) not found; pass --html or --no-html")
+    ok = path.suffix.lower() in (".html", ".htm") and path.is_file() and not path.is_symlink()
+    if ok:
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
                 head = fh.read(4096)
         except OSError:
             head = ""
         ok = head.lstrip().lower().startswith("<!doctype html") and _REPORT_MARK in head
-    elif ok and not path.exists():
-        raise InputError(f"{path}: benchmark HTML report (named in {source}) not found; pass --html or --no-html")
-    else:
-        ok = False
     if not ok:
-        raise InputError(f"{source}: report_html {str(value)[:200]!r} is not a facesr benchmark HTML report; "
-                         "refused (pass --html REPORT.html or --no-html)")
+        raise InputError(f"{path}: the HTML report {named} is not a facesr benchmark report; refused "
+                         "(pass --html REPORT.html or --no-html)")
     return path
 
 

@@ -123,6 +123,8 @@ def create_study(
         images = min(10, len(names))
     if images < 1 or images > len(names):
         raise InputError(f"--images must be 1..{len(names)} (images in the benchmark), got {images}")
+    if not isinstance(seed, int) or seed < 0:
+        raise InputError(f"--seed must be 0 or more, got {seed}")
     if raters_per_image < 1:
         raise InputError(f"--raters-per-image must be at least 1, got {raters_per_image}")
     per_rater = images if images_per_rater is None else images_per_rater
