@@ -105,6 +105,7 @@ def test_concurrent_runs_write_each_image_once(tmp_path):
     (["--workers", "-3"], "--workers must be at least 1"),
     (["--kernel", "nosuch"], "--kernel must be one of"),
     (["--sigma", "nan"], "--sigma must be > 0"),
+    (["--backend", "nosuch"], "unknown face backend 'nosuch'"),
 ])
 def test_out_of_range_options_give_one_line(tmp_path, capsys, args, message):
     root = _faces(tmp_path / "faces")

@@ -116,6 +116,7 @@ def tmp_root(tmp_path, monkeypatch) -> Path:
     (["--max-upload-mb", "-1"], "--max-upload-mb must be a positive number"),
     (["--max-pixels", "nan"], "--max-pixels must be a positive number"),
     (["--max-queue", "0"], "--max-queue must be at least 1"),
+    (["--detector", "nosuch"], "unknown face backend 'nosuch'"),
 ])
 def test_bad_limits_are_refused(tmp_path, tmp_root, capsys, args, message):
     assert main(["serve", "--port", "0", "--db", str(tmp_path / "mos.sqlite"), *args]) == 2

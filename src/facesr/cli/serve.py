@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{flag} must be a positive number, got {value}")
     if args.max_queue < 1:
         raise InputError(f"--max-queue must be at least 1, got {args.max_queue}")
+    from ..faces.backends import FACE_BACKENDS
+
+    FACE_BACKENDS.entry(args.detector)  # an unknown --detector is refused at start, not on the first upload
     from werkzeug.serving import make_server
 
     from ..serve import create_app

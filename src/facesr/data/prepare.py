@@ -67,6 +67,9 @@ class PrepareOptions:
 
         if self.kernel not in KERNELS:
             raise InputError(f"--kernel must be one of {', '.join(KERNELS)}, got {self.kernel!r}")
+        from ..faces.backends import FACE_BACKENDS
+
+        FACE_BACKENDS.entry(self.backend)  # an unknown name is refused before options.json is written
 
 
 def _crop_matrix(box: tuple[int, int, int, int], size: int) -> np.ndarray:
