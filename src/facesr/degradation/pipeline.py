@@ -27,7 +27,10 @@ class Degradation:
         if not steps:
             raise InputError("a degradation needs at least one step")
         self.specs = copy.deepcopy(steps)
-        self.steps = [make_step(s) for s in steps]
+        self.steps = [make_step({k: v for k, v in s.items() if k != "prob"}) for s in steps]
+        for s in self.specs:
+            if not 0.0 <= float(s.get("prob", 1.0)) <= 1.0:
+                raise InputError(f"step {s.get('type')!r}: prob must be in [0, 1], got {s['prob']!r}")
         self.name = name
         self.scale = scale
 
@@ -51,6 +54,8 @@ class Degradation:
         context = {"hr_size": list(hr_size)}
         steps = []
         for spec, step in zip(self.specs, self.steps):
+            if "prob" in spec and not rng.random() < float(spec["prob"]):
+                continue  # a step applied with probability "prob": left out of this draw
             steps.append({"type": spec["type"], **step.sample(rng, context)})
         return {"preset": self.name, "hr_size": list(hr_size), "steps": steps}
 
@@ -101,10 +106,64 @@ def blind_steps(scale: float | None = None, kernel: str = "matlab", back: bool =
     ] + ([{"type": "resize_back", "kernel": kernel}] if back else [])
 
 
+_RESIZE_KERNELS = {"choice": ["matlab", "pil", "bilinear"]}
+
+
+def realworld_steps(scale: float | None = None, kernel: str = "matlab", back: bool = False) -> list[dict[str, Any]]:
+    """A second-order real-world chain (after Real-ESRGAN's high-order model, ranges ours) for faces.
+
+    Two rounds of [blur (isotropic / anisotropic Gaussian, motion, sinc) -> resize (random kernel) ->
+    noise (Gaussian or Poisson, colour or grey) -> JPEG], each step applied with a probability, so
+    that one-round chains such as Table 8's are part of the mix; the second resize fixes the overall
+    factor ``scale`` (sampled in {1:0.1:8}, i.e. LR faces of 16..128 px for a 128 px HR, unless
+    given); film grain now and then. ``back``: resize to the HR size again with a random kernel
+    (``kernel`` is the resize kernel of the fixed-scale variant's last step when not random).
+    """
+    blur = {"kernel": {"choice": ["gaussian", "aniso", "motion", "sinc"]}, "sigma": _grid(0.4, 3.0, 0.1),
+            "sigma_y": _grid(0.4, 3.0, 0.1), "theta": _grid(0, 165, 15), "length": _grid(3, 13, 1),
+            "angle": _grid(0, 345, 15), "cutoff": _grid(0.9, 3.1, 0.1), "size": {"choice": [7, 9, 11, 13, 15]}}
+    blur2 = {**blur, "sigma": _grid(0.2, 1.5, 0.1), "sigma_y": _grid(0.2, 1.5, 0.1), "length": _grid(3, 7, 1)}
+    noise = {"dist": {"choice": ["gaussian", "gaussian", "poisson"]}, "sigma": _grid(1, 20, 1),
+             "peak": {"choice": [30, 50, 100, 200, 400]}, "gray": {"choice": [False, False, True]}}
+    total = _grid(1.0, 8.0, 0.1) if scale is None else float(scale)
+    steps: list[dict[str, Any]] = [
+        {"type": "grain", "prob": 0.1, "sigma": _grid(2, 8, 1), "size": _grid(0.5, 1.5, 0.1)},
+        {"type": "blur", "prob": 0.9, **blur},
+        {"type": "resize", "scale": _grid(0.8, 2.0, 0.1), "kernel": _RESIZE_KERNELS},
+        {"type": "noise", "prob": 0.7, **noise},
+        {"type": "jpeg", "prob": 0.7, "quality": _grid(30, 95, 1)},
+        {"type": "blur", "prob": 0.5, **blur2},
+        {"type": "resize_to", "scale": total, "kernel": _RESIZE_KERNELS if scale is None else kernel},
+        {"type": "noise", "prob": 0.5, **noise, "sigma": _grid(1, 12, 1)},
+        {"type": "jpeg", "prob": 0.8, "quality": _grid(15, 95, 1)},
+    ]
+    if back:
+        steps.append({"type": "resize_back", "kernel": _RESIZE_KERNELS if scale is None else kernel})
+    return steps
+
+
+def oldphoto_steps(scale: float | None = None, kernel: str = "matlab", back: bool = False) -> list[dict[str, Any]]:
+    """An old print: the real-world chain with film grain always, fading (contrast, lifted blacks,
+    gamma), a low-pass of the print and grey or sepia toning (survey §4.8.2). The toning changes
+    colours the network cannot know: use it for tests and evaluation inputs, not as training pairs."""
+    steps = realworld_steps(scale, kernel, back)
+    steps[0] = {**steps[0], "prob": 1.0}
+    return [
+        {"type": "tone", "mode": {"choice": ["gray", "sepia"]}, "strength": _grid(0.7, 1.0, 0.1)},
+        {"type": "fade", "contrast": _grid(0.6, 1.0, 0.05), "lift": _grid(0, 40, 5), "gamma": _grid(0.8, 1.25, 0.05)},
+        {"type": "blur", "kernel": "gaussian", "sigma": _grid(0.5, 1.5, 0.1)},
+        *steps,
+    ]
+
+
 PRESETS = {
     "bicubic": ("Eq. 4: bicubic downsampling by the scale", bicubic_steps),
     "blind": ("Eq. 5, Table 8 protocol: Gaussian/motion blur, s in {1:0.1:8}, noise {0..15}, JPEG {10..60}",
               blind_steps),
+    "realworld": ("second-order chain: 2 x [blur (Gaussian/aniso/motion/sinc), random resize, Gaussian/Poisson "
+                  "noise, JPEG], film grain; s in {1:0.1:8}", realworld_steps),
+    "oldphoto": ("old print: grey/sepia toning, fading, low-pass, film grain, then the real-world chain",
+                 oldphoto_steps),
 }
 
 
@@ -115,9 +174,10 @@ def build_degradation(
     kernel: str = "matlab",
     back: bool = False,
 ) -> Degradation:
-    """A preset (``bicubic``, ``blind``) or a list of step specs as a :class:`Degradation`.
+    """A preset (``bicubic``, ``blind``, ``realworld``, ``oldphoto``) or a list of step specs as a
+    :class:`Degradation`. A step spec may hold ``prob``: the step is applied with that probability.
 
-    ``scale``: required for ``bicubic``; for ``blind`` it fixes ``s`` (otherwise sampled).
+    ``scale``: required for ``bicubic``; for the others it fixes the overall ``s`` (otherwise sampled).
     ``kernel``: resize kernel (``matlab``, ``pil``, ``cv2``, ``bilinear``). ``back``: upsample the
     LR back to the HR size with the same kernel.
     """
@@ -131,12 +191,9 @@ def build_degradation(
         raise UnknownNameError(f"unknown degradation preset {preset!r}{hint} (known: {', '.join(PRESETS)})")
     if scale is not None and scale < 1:
         raise InputError(f"scale must be >= 1 (a downscaling factor), got {scale}")
-    if preset == "bicubic":
-        if scale is None:
-            raise InputError("the bicubic preset needs a scale")
-        steps = bicubic_steps(scale, kernel, back)
-    else:
-        steps = blind_steps(scale, kernel, back)
+    if preset == "bicubic" and scale is None:
+        raise InputError("the bicubic preset needs a scale")
+    steps = PRESETS[preset][1](scale, kernel, back)
     return Degradation(steps, preset, scale)
 
 

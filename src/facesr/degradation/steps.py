@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..ops.resize import KERNELS, imresize, pil_resize_uint8
-from .kernels import gaussian_kernel, motion_kernel
+from .kernels import gaussian_kernel, motion_kernel, sinc_kernel
 
 
 def sample_value(spec: Any, rng: np.random.Generator) -> Any:
@@ -58,15 +58,25 @@ class Step:
 class Blur(Step):
     """Convolution with a Gaussian or motion kernel (``k`` of Eq. 5); symmetric border.
 
-    Params: ``kernel`` = ``gaussian`` (``sigma``, optional ``sigma_y``, ``theta`` in degrees) or
-    ``motion`` (``length`` px, ``angle`` degrees).
+    Params: ``kernel`` = ``gaussian`` (``sigma``, optional ``sigma_y``, ``theta`` in degrees),
+    ``aniso`` (anisotropic Gaussian: ``sigma``, ``sigma_y``, ``theta``), ``motion`` (``length`` px,
+    ``angle`` degrees) or ``sinc`` (circular low-pass: ``cutoff`` radians per pixel, ``size`` px).
     """
 
     kind = "blur"
+    KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "gaussian": ("sigma", "sigma_y", "theta"), "aniso": ("sigma", "sigma_y", "theta"),
+        "motion": ("length", "angle"), "sinc": ("cutoff", "size")}
 
     def sample(self, rng, context):
         params = {"kernel": sample_value(self.spec.get("kernel", "gaussian"), rng)}
-        keys = ("sigma", "sigma_y", "theta") if params["kernel"] == "gaussian" else ("length", "angle")
+        kernels = self.spec.get("kernel")
+        has_aniso = isinstance(kernels, dict) and "aniso" in kernels.get("choice", ())
+        keys = self.KEYS.get(params["kernel"], ())
+        if params["kernel"] == "aniso":
+            params["kernel"] = "gaussian"  # recorded as the Gaussian it is
+        elif params["kernel"] == "gaussian" and has_aniso:
+            keys = ("sigma",)  # beside "aniso", "gaussian" is the isotropic one
         for key in keys:
             if key in self.spec:
                 params[key] = sample_value(self.spec[key], rng)
@@ -79,7 +89,9 @@ class Blur(Step):
                                    math.radians(float(params.get("theta", 0.0))))
         if params["kernel"] == "motion":
             return motion_kernel(float(params["length"]), float(params.get("angle", 0.0)))
-        raise InputError(f"unknown blur kernel {params['kernel']!r} (gaussian or motion)")
+        if params["kernel"] == "sinc":
+            return sinc_kernel(float(params["cutoff"]), int(params.get("size", 21)))
+        raise InputError(f"unknown blur kernel {params['kernel']!r} (gaussian, motion or sinc)")
 
     def apply(self, img, params, context):
         from scipy.ndimage import correlate
@@ -184,11 +196,98 @@ class JPEG(Step):
             return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
 
 
-STEP_TYPES: dict[str, type[Step]] = {cls.kind: cls for cls in (Blur, Resize, ResizeBack, Noise, JPEG)}
+class ResizeTo(Step):
+    """Resize to the size that a total ``scale`` of the HR image gives (``round(H / scale)``, at least
+    1 px), whatever the current size: the second resize of a second-order chain, which fixes the
+    chain's overall factor. ``kernel`` as :class:`Resize` (up or down)."""
+
+    kind = "resize_to"
+
+    def apply(self, img, params, context):
+        scale = float(params["scale"])
+        if not 1 <= scale <= 64:
+            raise InputError(f"resize_to: total scale must be in [1, 64], got {scale}")
+        kernel = params.get("kernel", "matlab")
+        if kernel not in KERNELS:
+            raise InputError(f"unknown resize kernel {kernel!r} (known: {', '.join(KERNELS)})")
+        hr_h, hr_w = context["hr_size"]
+        size = (max(1, round(hr_h / scale)), max(1, round(hr_w / scale)))
+        if size == img.shape[:2]:
+            return img.copy()
+        if kernel == "pil":
+            return pil_resize_uint8(img, size)
+        return imresize(img, size=size, kernel=kernel)
+
+
+class Tone(Step):
+    """Old-photo toning: ``mode`` = ``gray`` (BT.601 luma in all channels) or ``sepia`` (luma tinted
+    brown), blended with the image by ``strength`` in [0, 1]."""
+
+    kind = "tone"
+
+    def apply(self, img, params, context):
+        x = img.astype(np.float64)
+        y = x @ np.array([0.299, 0.587, 0.114])
+        mode = params.get("mode", "gray")
+        if mode == "gray":
+            toned = np.repeat(y[..., None], 3, axis=2)
+        elif mode == "sepia":
+            toned = np.stack([y * 1.07 + 20.0, y * 0.95 + 8.0, y * 0.78 - 5.0], axis=2)
+        else:
+            raise InputError(f"unknown tone mode {mode!r} (gray or sepia)")
+        a = float(params.get("strength", 1.0))
+        if not 0 <= a <= 1:
+            raise InputError(f"tone strength must be in [0, 1], got {a}")
+        return _to_uint8(a * toned + (1 - a) * x)
+
+
+class Fade(Step):
+    """Faded print: contrast ``contrast`` in (0, 1] about mid-grey, black level lifted by ``lift``
+    (0..255) and a ``gamma`` curve."""
+
+    kind = "fade"
+
+    def apply(self, img, params, context):
+        c, lift, gamma = float(params.get("contrast", 1.0)), float(params.get("lift", 0.0)), \
+            float(params.get("gamma", 1.0))
+        if not (0 < c <= 1 and 0 <= lift <= 255 and 0.2 <= gamma <= 5):
+            raise InputError(f"fade: contrast in (0, 1], lift in [0, 255], gamma in [0.2, 5]; got {c}, {lift}, {gamma}")
+        x = img.astype(np.float64) / 255.0
+        x = np.power(x, gamma)
+        x = (x - 0.5) * c + 0.5
+        return _to_uint8(lift + x * (255.0 - lift))
+
+
+class Grain(Step):
+    """Film grain: grey Gaussian noise of ``sigma`` (0..255 scale) blurred by a Gaussian of ``size``
+    px (the grain size), added to every channel. Randomness from ``noise_seed`` (kept in the record)."""
+
+    kind = "grain"
+
+    def sample(self, rng, context):
+        params = super().sample(rng, context)
+        params["noise_seed"] = int(rng.integers(2**63 - 1))
+        return params
+
+    def apply(self, img, params, context):
+        from scipy.ndimage import gaussian_filter
+
+        sigma, size = float(params.get("sigma", 0.0)), float(params.get("size", 0.8))
+        if not (0 <= sigma <= 100 and 0 < size <= 10):
+            raise InputError(f"grain: sigma in [0, 100] and size in (0, 10] px; got {sigma}, {size}")
+        rng = np.random.default_rng(int(params["noise_seed"]))
+        g = gaussian_filter(rng.standard_normal(img.shape[:2]), size, mode="reflect")
+        g *= sigma / max(float(g.std()), 1e-12)
+        return _to_uint8(img.astype(np.float64) + g[..., None])
+
+
+STEP_TYPES: dict[str, type[Step]] = {cls.kind: cls for cls in (Blur, Resize, ResizeBack, Noise, JPEG, ResizeTo,
+                                                                Tone, Fade, Grain)}
 
 
 def make_step(spec: dict[str, Any]) -> Step:
-    """A step from ``{"type": "blur"|"resize"|"resize_back"|"noise"|"jpeg", ...params}``."""
+    """A step from ``{"type": "blur"|"resize"|"resize_to"|"resize_back"|"noise"|"jpeg"|"tone"|"fade"|"grain",
+    ...params}``."""
     spec = dict(spec)
     kind = spec.pop("type", None)
     if kind not in STEP_TYPES:

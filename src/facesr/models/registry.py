@@ -85,6 +85,15 @@ _add("sparnet", f"{_G}.sparnet:SPARNet", display="SPARNet", family="general",
      input="upsampled", scales=_ALL,
      code="chaofengc/Face-SPARNet @ b1a09862: models/sparnet.py, models/blocks.py",
      notes="SPARNet(res_depth=10, att_name='spar', norm='bn', relu='leakyrelu'); in_size 128")
+_add("bfr", f"{_G}.bfr:BFR", aliases=("blind_restorer",), table7=False, display="BFR", family="general",
+     section="General FSR Methods", category="real-world",
+     paper="this project's blind face restorer (real-world FSR, survey §4.1.2; after RCAN, Zhang et al. ECCV 2018, "
+           "and the pixel-unshuffle input of Real-ESRGAN, Wang et al. ICCVW 2021)",
+     venue="facesr", input="upsampled", scales=tuple(range(1, 17)),
+     code="ours: RCAN trunk (yulunzhang/RCAN layout) on a pixel-unshuffled full-size face",
+     notes="one set of weights for x1 (restore only) to x16: the LR face bicubic-upsampled to 128 px, folded "
+           "4x4 into 48 channels, RCAN 6x8x32 trunk at 32x32, x4 sub-pixel upsampler, global residual; "
+           "trained on the realworld/blind degradations")
 _add("sparnet_light", f"{_G}.sparnet:SPARNet", aliases=("sparnet_light_attn3d",), table7=False,
      display="SPARNet-Light-Attn3D", family="general", section="General FSR Methods",
      paper="Learning Spatial Attention for Face Super-Resolution (Chen et al.)", venue="TIP 2021",

@@ -92,7 +92,10 @@ class TrainDataConfig:
     ``kernel``; ``size`` HR pixels; ``flip`` probability; ``priors`` for prior losses; ``crop_box``
     (name or 4 integers) and ``jitter`` ``[shift_x, shift_y, zoom]`` (source pixels, fraction): the
     crop of a dataset reader's images, moved and scaled at random per sample; ``rotate``: the
-    standard deviation (degrees) of a random roll of each face about the crop centre."""
+    standard deviation (degrees) of a random roll of each face about the crop centre. ``also``: more
+    datasets trained on together with this one, each a mapping of ``dataset``, ``root``, ``start``,
+    ``limit``, ``crop_box``, ``jitter``, ``rotate`` (the rest as here). A run of ``scale: 1`` (a restorer
+    of full-size faces) trains on the preset's own sampled scales with the LR resized back to ``size``."""
 
     dataset: str = "celeba"
     root: str | None = None
@@ -109,13 +112,17 @@ class TrainDataConfig:
     crop_box: Any = None
     jitter: Any = None
     rotate: float = 0.0
+    also: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
 class ValConfig:
     """Validation every ``every`` iterations (0: only at the end) on ``dataset`` images
     ``[start, start+limit)`` under the named ``protocol``; ``metrics`` (the first one picks the
-    best checkpoint); ``use_ema``: validate the EMA weights when there are any."""
+    best checkpoint); ``use_ema``: validate the EMA weights when there are any. ``degradation``: a preset
+    (``blind``, ``realworld``, ...) that makes the validation LR instead of the protocol's bicubic, at
+    ``degradation_scale`` (the run's scale when unset), seeded per face by ``degradation_seed``; for a
+    run of ``scale: 1`` (a restorer of full-size faces) the LR is resized back to the HR size."""
 
     dataset: str = "celeba1000"
     root: str | None = None
@@ -128,6 +135,9 @@ class ValConfig:
     batch_size: int = 16
     use_ema: bool = True
     enabled: bool = True
+    degradation: str | None = None
+    degradation_scale: float | None = None
+    degradation_seed: int = 0
 
 
 @dataclass
@@ -139,7 +149,10 @@ class DataConfig:
 @dataclass
 class TrainConfig:
     """The loop: ``iterations``; ``log_every``; ``checkpoint_every`` (and on Ctrl-C/SIGTERM);
-    ``keep_checkpoints`` numbered files besides ``last.pt``/``best.pt``; ``amp`` (CUDA only);
+    ``keep_checkpoints`` numbered files besides ``last.pt``/``best.pt``; ``amp`` (CUDA float16 with a
+    gradient scaler); ``precision``: ``auto``, ``fp32`` or ``bf16`` autocast with float32 master weights,
+    and ``channels_last``: ``auto``, true or false (:mod:`facesr.training.precision`: ``auto`` probes the
+    generator's step at start-up and keeps bf16 / channels-last only where they are native and faster);
     ``deterministic`` (torch deterministic algorithms); ``threads`` (CPU threads, 0: torch's
     default); ``device``: auto, cpu, cuda; ``on_nan``: ``stop`` or ``rollback`` (reload the last
     checkpoint and scale learning rates by ``rollback_lr_factor``, at most ``max_rollbacks``).
@@ -164,6 +177,8 @@ class TrainConfig:
     tensorboard: bool = True
     time_limit: float = 0.0
     plan_after: int = 300
+    precision: str = "auto"
+    channels_last: Any = "auto"
 
 
 @dataclass
@@ -433,6 +448,9 @@ def validate(cfg: Config) -> Config:
     t = cfg.train
     if t.iterations < 1:
         raise ConfigError(f"train.iterations must be >= 1, got {t.iterations}")
+    from .precision import check_setting
+
+    check_setting(t.precision, t.channels_last)
     if t.on_nan not in ("stop", "rollback"):
         raise ConfigError(f"train.on_nan must be stop or rollback, got {t.on_nan!r}")
     if t.device not in ("auto", "cpu", "cuda") and not t.device.startswith("cuda:"):

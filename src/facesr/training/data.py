@@ -60,7 +60,39 @@ def _slice(n: int, start: int, limit: int | None) -> tuple[int, int]:
     return start, stop
 
 
+_ALSO_KEYS = ("dataset", "root", "start", "limit", "crop_box", "jitter", "rotate")
+
+
 def build_train_set(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
+    """Paired faces of ``cfg.dataset`` and of each ``cfg.also`` entry, concatenated."""
+    import dataclasses
+
+    parts = [_build_one(cfg, scale, seed)]
+    for k, extra in enumerate(cfg.also, start=1):
+        unknown = [key for key in extra if key not in _ALSO_KEYS]
+        if unknown or "dataset" not in extra:
+            raise ConfigError(f"data.train.also[{k - 1}]: needs 'dataset'; known keys: {', '.join(_ALSO_KEYS)}"
+                              + (f" (unknown: {', '.join(map(str, unknown))})" if unknown else ""))
+        sub = dataclasses.replace(cfg, **{key: extra.get(key, getattr(cfg, key)) for key in _ALSO_KEYS},
+                                  also=())
+        if "start" not in extra:
+            sub = dataclasses.replace(sub, start=0)
+        if "limit" not in extra:
+            sub = dataclasses.replace(sub, limit=None)
+        parts.append(_build_one(sub, scale, seed + 7919 * k))  # another seed: other draws for index i
+    return parts[0] if len(parts) == 1 else ConcatFaces(parts)
+
+
+class ConcatFaces(torch.utils.data.ConcatDataset):
+    """Several training sets as one (``set_epoch`` reaches each)."""
+
+    def set_epoch(self, epoch: int) -> None:
+        for d in self.datasets:
+            if hasattr(d, "set_epoch"):
+                d.set_epoch(epoch)
+
+
+def _build_one(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
     """Paired faces of ``cfg.dataset`` (:class:`facesr.data.paired.PairedFaceDataset`)."""
     from ..data import open_dataset
     from ..data.paired import PairedFaceDataset
@@ -76,8 +108,14 @@ def build_train_set(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
             reader = open_dataset(cfg.dataset, cfg.root)
         except FacesrError as exc:
             raise type(exc)(f"data.train: {exc}") from None
+    degradation: Any = cfg.degradation
+    if scale == 1 and cfg.degradation not in ("bicubic", "dataset"):
+        from ..degradation import build_degradation
+
+        # a full-size restorer: the preset's own sampled scales, LR resized back to the HR size
+        degradation = build_degradation(cfg.degradation, None, kernel=cfg.kernel, back=True)
     try:
-        pairs = PairedFaceDataset(reader, scale=scale, size=cfg.size, degradation=cfg.degradation,
+        pairs = PairedFaceDataset(reader, scale=scale, size=cfg.size, degradation=degradation,
                                   kernel=cfg.kernel, priors=cfg.priors, flip=cfg.flip, seed=seed,
                                   crop_box=resolve_box(cfg.crop_box), jitter=cfg.jitter,
                                   rotate=cfg.rotate)
@@ -138,3 +176,19 @@ def ignore_interrupts(worker_id: int) -> None:  # noqa: ARG001
 
 def collate_to(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
     return {k: (v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}
+
+
+def degraded_val_lr(hr: np.ndarray, cfg: ValConfig, scale: int, kernel: str = "matlab") -> np.ndarray:
+    """The LR faces of ``data.val.degradation``: each HR face degraded by the preset at
+    ``degradation_scale`` (or ``scale``) with a seed from ``degradation_seed`` and its index; for
+    ``scale`` 1 the LR is resized back to the HR size. uint8 ``N x h x w x 3``."""
+    from ..degradation import build_degradation, image_seed
+
+    s = cfg.degradation_scale if cfg.degradation_scale is not None else scale
+    deg = build_degradation(cfg.degradation, float(s) if s else None, kernel=kernel, back=scale == 1)
+    out = [deg(face, image_seed(cfg.degradation_seed, str(i)))[0] for i, face in enumerate(hr)]
+    sizes = {o.shape for o in out}
+    if len(sizes) != 1:
+        raise ConfigError(f"data.val.degradation {cfg.degradation!r} made LR faces of several sizes "
+                          f"({sorted(sizes)}): fix degradation_scale")
+    return np.stack(out)

@@ -97,6 +97,16 @@ class Trainer:
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
         self.amp = bool(t.amp and self.device.type == "cuda")
+        from .precision import Precision
+
+        #: bf16 / channels-last settings; ``None`` until the start-up probe (``auto``) has run
+        self.precision: Precision | None = None
+        if self.amp or (t.precision != "auto" and t.channels_last != "auto"):
+            self.precision = Precision("fp32" if self.amp else t.precision,
+                                       False if self.amp else bool(t.channels_last), "config")
+        elif t.deterministic:  # a choice by timing is not reproducible: auto means fp32, default layout
+            self.precision = Precision("fp32" if t.precision == "auto" else t.precision,
+                                       t.channels_last is True, "deterministic")
         self.out = Path(cfg.output)
         self.ckpt_dir = self.out / "checkpoints"
         self._check_run_folder(resume)
@@ -176,9 +186,15 @@ class Trainer:
             from .validation import Validator
 
             names, hr = (None, val_faces) if val_faces is not None else load_val_faces(v, cfg.data.train.size)
+            val_lr = None
+            if v.degradation:
+                from .data import degraded_val_lr
+
+                val_lr = degraded_val_lr(hr, v, cfg.scale, d.kernel)
             self.validator = Validator(hr, scale=cfg.scale, protocol=v.protocol, metrics=v.metrics,
                                        input_mode=self.input_mode, kernel=d.kernel, batch_size=v.batch_size,
-                                       dist=self.dist, device=self.device, conditions=self._val_conditions(names))
+                                       dist=self.dist, device=self.device, conditions=self._val_conditions(names),
+                                       lr=val_lr)
 
         # state and logs --------------------------------------------------------------------------
         self.iteration = 0
@@ -300,6 +316,7 @@ class Trainer:
             "best": dict(self.best),
             "rollbacks": self.rollbacks,
             "total": self.total,
+            "precision": self.precision.as_dict() if self.precision is not None else None,
         }
 
     def _model_record(self) -> dict[str, Any]:
@@ -354,6 +371,14 @@ class Trainer:
             print(f"facesr: checkpoint used batch size {data['batch_size']}, now {self.batch_size}: "
                   "the data position is approximate", file=sys.stderr)
         self.iteration = int(state["iteration"])
+        rec = state.get("precision")
+        t = self.cfg.train
+        if rec and not self.amp and "auto" in (t.precision, t.channels_last):  # keep the run's own choice
+            from .precision import Precision
+
+            self.precision = Precision(rec["dtype"] if t.precision == "auto" else t.precision,
+                                       rec["channels_last"] if t.channels_last == "auto" else bool(t.channels_last),
+                                       "checkpoint")
         self._set_total(int(state.get("total", self.total)))
         self.best = dict(state.get("best", {}))
         self.rollbacks = int(state.get("rollbacks", 0))
@@ -363,7 +388,41 @@ class Trainer:
 
     # -- one iteration ----------------------------------------------------------------------------
     def _autocast(self):
-        return torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
+        if self.amp:
+            return torch.autocast("cuda", dtype=torch.float16)
+        return self.precision.autocast(self.device) if self.precision is not None else nullcontext()
+
+    def _settle_precision(self) -> None:
+        """Fix the run's precision and memory layout before the first step: the configured one, the
+        checkpoint's, or the start-up probe's (``auto``); applied to every network, recorded in the run
+        folder (``precision.json``) and printed."""
+        from .precision import apply_layout, choose
+
+        timings: dict[str, float] = {}
+        if self.precision is None:
+            from ..models import model_input
+            from .data import collate_to
+
+            batch = collate_to(next(iter(self.loader)), self.device)
+            x = model_input(batch["lr"], self.input_mode, self.cfg.scale, kernel=self.cfg.data.train.kernel)
+            t = self.cfg.train
+            net = self.nets["generator"]
+            kw = {k: batch[k] for k in self.net_inputs["generator"]}
+            probe_net = net if not kw else _Bound(net, kw)
+            self.precision, timings = choose(t.precision, t.channels_last, self.device, probe_net, x)
+        apply_layout(self.nets, self.precision)
+        if self.dist.is_main:
+            import json
+
+            from ..io import atomic_write
+
+            record = {**self.precision.as_dict(), "probe_ms": timings}
+            with atomic_write(self.out / "precision.json") as tmp:
+                tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+            probe = "; probe " + ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items()) if timings else ""
+            print(f"facesr: training in {self.precision.dtype}"
+                  f"{' channels-last' if self.precision.channels_last else ''} ({self.precision.how}{probe})",
+                  file=sys.stderr)
 
     def _critic_input(self, name: str, image: torch.Tensor, lr_up: Any) -> torch.Tensor:
         if self.net_cfg[name].condition == "lr":
@@ -393,6 +452,8 @@ class Trainer:
         batch = collate_to(batch, self.device)
         lr, hr = batch["lr"], batch["hr"]
         x = model_input(lr, self.input_mode, self.cfg.scale, kernel=self.cfg.data.train.kernel)
+        if self.precision is not None:
+            x = self.precision.layout(x)
         g_due = self._due("generator", it)
         up: dict[str, torch.Tensor] = {}
 
@@ -410,6 +471,9 @@ class Trainer:
                 sr = extra.pop("sr")
             else:
                 sr = self.wrapped["generator"](x, **kw["generator"])
+        sr = sr.float()  # losses and critics see float32 images (bf16 would round them)
+        extra = {k: (v.float() if isinstance(v, torch.Tensor) and v.is_floating_point() else v)
+                 for k, v in extra.items()}
         producers: dict[str, Any] = {}
         for n in self.critics:
             raw = self.nets[n]
@@ -538,6 +602,7 @@ class Trainer:
             # resumed after an earlier time limit ended the plan: plan again for this invocation's time
             # (the schedules continue on the longer plan once the speed is measured)
             self._set_total(t.iterations)
+        self._settle_precision()
         progress = Progress(self.total, self.iteration, t.progress and self.dist.is_main, self.cfg.name)
         for net in self.nets.values():
             net.train()
@@ -671,3 +736,14 @@ class Trainer:
 
     def close(self) -> None:
         teardown(self.dist)
+
+
+class _Bound(nn.Module):
+    """A network with its extra batch inputs bound (for the precision probe)."""
+
+    def __init__(self, net: nn.Module, kw: dict[str, Any]) -> None:
+        super().__init__()
+        self.net, self.kw = net, kw
+
+    def forward(self, x: torch.Tensor) -> Any:
+        return self.net(x, **self.kw)

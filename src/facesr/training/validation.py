@@ -14,18 +14,20 @@ from .distributed import DistInfo, all_reduce_sum
 
 
 class Validator:
-    """Scores a generator on fixed validation faces (``uint8 N x H x W x 3`` HR)."""
+    """Scores a generator on fixed validation faces (``uint8 N x H x W x 3`` HR); ``lr``: their LR faces
+    (``uint8 N x H/scale x W/scale x 3``) when not the protocol's bicubic downscaling."""
 
     def __init__(self, hr: np.ndarray, *, scale: int, protocol: str, metrics: tuple[str, ...], input_mode: str,
                  kernel: str, batch_size: int, dist: DistInfo, device: torch.device,
-                 conditions: dict[str, torch.Tensor] | None = None) -> None:
+                 conditions: dict[str, torch.Tensor] | None = None, lr: np.ndarray | None = None) -> None:
         self.proto = get_protocol(protocol)
         self.scale, self.input_mode, self.kernel = scale, input_mode, kernel
         self.batch_size, self.dist, self.device = batch_size, dist, device
         self.metric_names = tuple(metrics)
         self.metrics = [create_metric(m, self.proto, scale) for m in metrics]
         self.higher_better = self.metrics[0].higher_better
-        lr = self.proto.make_lr(hr, scale)
+        if lr is None:  # else given: LR made by a degradation (blind/real-world validation)
+            lr = self.proto.make_lr(hr, scale)
         mine = list(range(dist.rank, len(hr), dist.world_size))
         self.hr = uint8_to_tensor([hr[i] for i in mine]) if mine else None
         self.lr = uint8_to_tensor([lr[i] for i in mine]) if mine else None
