@@ -115,26 +115,117 @@ def model_input(
     return imresize(lr, scale, kernel=kernel)
 
 
+#: ``for_inference``'s bf16 policy, per shipped weights file, keyed by :func:`weights_digest`: the scores
+#: of fp32 and bf16-autocast inference measured by ``benchmarks/inference_precision.py`` (protocol
+#: ``facesr``, MATLAB-bicubic LR, all 1,000 celeba1000 faces; ``--emit`` prints these entries). bf16 is
+#: used only for weights listed here whose entry passes :func:`bf16_acceptable` (<= 0.02 dB PSNR lost on
+#: >= 1,000 faces and LPIPS not higher at 4 decimals); every other network runs in fp32.
+#: Not yet measured on all 1,000 faces, so the bundled models run in fp32. A 50-face check of the script
+#: (Xeon with AMX-BF16, 2 threads, channels-last) gave bf16 - fp32 = -0.0037 / -0.0013 / -0.0017 dB PSNR
+#: (paired standard error 0.001) and LPIPS 0.1344 -> 0.1344 / 0.2859 -> 0.2854 / 0.5275 -> 0.5271 at
+#: x4 / x8 / x16, at most 3 grey levels apart.
+INFERENCE_BF16: dict[str, dict[str, Any]] = {}
+
+#: the limits of :func:`bf16_acceptable`
+BF16_MAX_PSNR_LOSS = 0.02
+BF16_MIN_FACES = 1000
+INFERENCE_PRECISIONS = ("auto", "fp32", "bf16")
+PRECISION_ENV = "FACESR_INFERENCE_PRECISION"
+
+
+def bf16_acceptable(entry: Mapping[str, Any]) -> bool:
+    """Whether a measured entry of :data:`INFERENCE_BF16` allows bf16: measured on at least
+    :data:`BF16_MIN_FACES` faces, PSNR down by at most :data:`BF16_MAX_PSNR_LOSS` dB, LPIPS not up
+    (compared at the 4 decimals it is reported with)."""
+    try:
+        (psnr32, psnr16), (lp32, lp16) = entry["psnr"], entry["lpips"]
+        faces = int(entry["faces"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return (faces >= BF16_MIN_FACES and psnr16 - psnr32 >= -BF16_MAX_PSNR_LOSS - 1e-9
+            and round(lp16, 4) <= round(lp32, 4))
+
+
+def weights_digest(model: nn.Module) -> str:
+    """A 16-hex-digit SHA-256 of ``model``'s state (names, dtypes, shapes and values): identifies
+    the weights however they were loaded."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, t in model.state_dict().items():
+        t = t.detach()
+        h.update(f"{name}:{t.dtype}:{tuple(t.shape)};".encode())
+        if t.dtype == torch.bfloat16:
+            t = t.view(torch.int16)
+        h.update(t.cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def inference_policy(model: nn.Module) -> dict[str, Any] | None:
+    """The :data:`INFERENCE_BF16` entry of ``model``'s weights, or ``None`` (unmeasured)."""
+    if not INFERENCE_BF16:
+        return None
+    n = sum(p.numel() for p in model.parameters())
+    if not any(int(e.get("params", -1)) == n for e in INFERENCE_BF16.values()):
+        return None  # no entry of this size: skip hashing
+    return INFERENCE_BF16.get(weights_digest(model))
+
+
+def _inference_dtype(model: nn.Module, device: torch.device, precision: str) -> str:
+    import os
+
+    if precision == "auto":
+        precision = os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
+        if precision not in INFERENCE_PRECISIONS:
+            raise ConfigError(f"{PRECISION_ENV} must be one of {', '.join(INFERENCE_PRECISIONS)}, "
+                              f"got {precision!r}")
+    if precision != "auto":
+        return precision
+    entry = inference_policy(model)
+    if entry is None or not bf16_acceptable(entry):
+        return "fp32"
+    from ..training.precision import native_bf16
+
+    return "bf16" if native_bf16(device) else "fp32"  # emulated bf16 is slower than fp32
+
+
 def super_resolve(model: SRNet, lr: torch.Tensor, *, kernel: str = "matlab",
                   **conditions: torch.Tensor) -> torch.Tensor:
     """Run ``model`` on the LR face ``lr`` ([0,1] float NCHW RGB) -> HR-size result (not clipped).
     ``conditions``: extra network inputs, e.g. ``attributes`` (``N x k``) for given-attribute methods.
 
     Pre-upsamples with ``kernel`` when the network expects an HR-size input. A network prepared by
-    :func:`for_inference` gets its input in the same (channels-last) memory layout.
+    :func:`for_inference` gets its input in the same (channels-last) memory layout and runs in the
+    precision chosen there (bf16 autocast: the result is returned as float32).
     """
     x = model_input(lr, model, model.scale, kernel=kernel)
     if getattr(model, "_facesr_channels_last", False):
         x = x.contiguous(memory_format=torch.channels_last)
+    if getattr(model, "_facesr_precision", "fp32") == "bf16":
+        with torch.autocast(x.device.type, dtype=torch.bfloat16):
+            y = model(x, **conditions)
+        return y.float()
     return model(x, **conditions)
 
 
-def for_inference(model: SRNet, device: str | torch.device = "cpu") -> SRNet:
+def for_inference(model: SRNet, device: str | torch.device = "cpu", precision: str = "auto") -> SRNet:
     """``model`` in eval mode on ``device``; on CPU also in channels-last memory layout, where oneDNN's
-    convolutions are faster (about 1.2x for the bundled RCAN at batch 16 on 2 cores). Same values up to
-    float rounding; use :func:`super_resolve` to run it."""
-    model = model.eval().to(device)
+    convolutions are faster (about 1.2x for the bundled RCAN at batch 16 on 2 cores). Use
+    :func:`super_resolve` to run it.
+
+    ``precision``: ``fp32``, ``bf16`` (autocast; weights stay float32) or ``auto``: the environment
+    variable ``FACESR_INFERENCE_PRECISION`` when set (``fp32``/``bf16``/``auto``), else bf16 only for
+    weights whose measured entry in :data:`INFERENCE_BF16` passes :func:`bf16_acceptable` and on a
+    device that computes bf16 natively (AVX512-BF16/AMX-BF16 CPU, CUDA); fp32 for everything else,
+    e.g. any network that was not measured. The choice is ``model._facesr_precision``.
+    """
+    if precision not in INFERENCE_PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(INFERENCE_PRECISIONS)}, got {precision!r}")
+    model = model.eval()
+    chosen = _inference_dtype(model, torch.device(device), precision)
+    model = model.to(device)
     if torch.device(device).type == "cpu":
         model = model.to(memory_format=torch.channels_last)
         model._facesr_channels_last = True
+    model._facesr_precision = chosen
     return model
