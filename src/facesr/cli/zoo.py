@@ -3,8 +3,9 @@
 For every registered network: family, input handling, exact parameter count, the count in the
 survey's unit (/ 2**20), conv + transposed-conv + linear MACs for one 128x128 face at x8, and the
 survey's Params / FLOPs with a mark ("=" equal at the survey's printed precision, "~" within 2%,
-"x" further apart). Networks are built on the meta device (no weights, no arithmetic) and the
-counts are cached under the cache directory, keyed by a digest of the zoo's source files.
+"x" further apart), and the pretrained weights shipped as tags of a network (TAG for --model, or
+facesr.load_model(TAG, scale)). Networks are built on the meta device (no weights, no arithmetic)
+and the counts are cached under the cache directory, keyed by a digest of the zoo's source files.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def zoo_rows(family: str | None = None, cache: bool = True) -> list[dict[str, An
     from ..models import list_models
     from ..models.complexity import cached_complexity, model_complexity
     from ..models.table7 import agreement
+    from ..models.weights import list_pretrained
+
+    tags: dict[str, list[str]] = {}
+    for p in list_pretrained():
+        tags.setdefault(p["model"], []).append(p["name"])
 
     count = cached_complexity if cache else model_complexity
     rows = []
@@ -61,10 +67,24 @@ def zoo_rows(family: str | None = None, cache: bool = True) -> list[dict[str, An
             "scales": list(info["scales"]),
             "paper": info["paper"],
             "venue": info["venue"],
+            "pretrained": tags.get(info["name"], []),
             **{k: v for k, v in c.as_dict().items() if k not in ("name", "scale")},
             "survey": survey,
         })
     return rows
+
+
+def format_pretrained(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per pretrained tag of the listed networks: tag, network, scales, installed or not."""
+    from ..models.weights import format_scales, list_pretrained
+
+    shown = {r["name"] for r in rows}
+    lines = []
+    for p in list_pretrained():
+        if p["model"] in shown:
+            state = "" if p["installed"] else "  (weights not installed)"
+            lines.append(f"  {p['name']:<10} {p['model']} {format_scales(p['scales'])}: {p['summary']}{state}")
+    return ["Pretrained tags (facesr.load_model(TAG, scale=S), --model TAG):", *lines] if lines else []
 
 
 def format_table(rows: list[dict[str, Any]], missing: list[str]) -> str:
@@ -86,6 +106,7 @@ def format_table(rows: list[dict[str, Any]], missing: list[str]) -> str:
     lines.append("Marks: '=' equal at the survey's printed precision, '~' within 2%, 'x' further apart.")
     if missing:
         lines.append("Table 7 methods not implemented yet: " + ", ".join(missing))
+    lines += format_pretrained(rows)
     return "\n".join(lines)
 
 
@@ -98,8 +119,9 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(rows, missing))
     if args.json:
         from ..io import atomic_write
+        from ..models.weights import list_pretrained
 
-        payload = {"scale": SCALE, "hr_size": HR_SIZE, "models": rows,
+        payload = {"scale": SCALE, "hr_size": HR_SIZE, "models": rows, "pretrained": list_pretrained(),
                    "not_implemented": [TABLE7[k].as_dict() for k in not_implemented()]}
         with atomic_write(args.json) as tmp:
             tmp.write_text(json.dumps(payload, indent=2))

@@ -4,6 +4,9 @@
 lists the registry with its metadata (family, paper, input handling, scales, the survey's Table 7
 row); ``super_resolve(model, lr)`` / ``model_input(lr, spec, scale)`` turn an LR face into what a
 network needs; ``model_complexity(name, scale)`` counts Params and MACs in the survey's convention.
+``load_model(name, scale, weights=None)`` builds a network with trained weights (a pretrained tag such as
+``rcan-lite``, or a weights file), ``list_pretrained()`` lists the tags, ``super_resolve_batched`` runs a
+network over many faces (:mod:`facesr.models.weights`).
 Networks take and return ``[0,1] float32 NCHW RGB``. Importing this package does not import torch.
 """
 
@@ -18,6 +21,8 @@ _LAZY = {
     "SRNet": "base", "model_input": "base", "super_resolve": "base",
     "count_params": "complexity", "count_macs": "complexity", "model_complexity": "complexity",
     "Complexity": "complexity",
+    "load_model": "weights", "list_pretrained": "weights", "super_resolve_batched": "weights",
+    "load_weights": "weights", "parse_method": "weights", "MethodSpec": "weights",
 }
 
 __all__ = [

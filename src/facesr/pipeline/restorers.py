@@ -2,7 +2,8 @@
 
 A restorer offers ``scales`` and ``restore(faces, scale)``; :class:`ModelRestorer` wraps zoo networks
 with their weights (one per scale), :class:`BicubicRestorer` is the baseline (and the fallback when no
-weights are available).
+weights are available). Names, weights and networks come from :mod:`facesr.models.weights`; the batched
+inference loop is its :func:`~facesr.models.weights.super_resolve_batched`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..models.weights import DEFAULT, MethodSpec, get_pretrained, parse_method, weights_description
 
 
 class Restorer:
@@ -45,63 +47,67 @@ class BicubicRestorer(Restorer):
 
 
 class ModelRestorer(Restorer):
-    """Zoo networks with weights: ``{scale: (model name, checkpoint path)}``."""
+    """Zoo networks with weights: ``{scale: (model name, checkpoint path)}``, or ``{scale: MethodSpec}``
+    (a bundled model's spec: its catalogued file at each scale)."""
 
-    def __init__(self, weights: Mapping[int, tuple[str, str | Path]], *, name: str = "model",
+    def __init__(self, weights: Mapping[int, tuple[str, str | Path] | MethodSpec], *, name: str = "model",
                  device: str = "cpu", batch_size: int = 16, kernel: str = "matlab"):
         if not weights:
             raise InputError("ModelRestorer needs at least one (model, checkpoint) per scale")
-        self.weights = {int(s): (m, Path(p)) for s, (m, p) in weights.items()}
-        self.scales = tuple(sorted(self.weights))
+        self.specs = {int(s): w if isinstance(w, MethodSpec) else MethodSpec(w[0], Path(w[1]))
+                      for s, w in weights.items()}
+        self.scales = tuple(sorted(self.specs))
         self.name = name
         self.device = device
         self.batch_size = batch_size
         self.kernel = kernel
         self._nets: dict[int, object] = {}
 
+    @property
+    def weights(self) -> dict[int, tuple[str, Path | None]]:
+        """``{scale: (model name, weights path)}``."""
+        return {s: (spec.name, spec.checkpoint or spec.weights_for(s)) for s, spec in self.specs.items()}
+
     def _net(self, scale: int):
         if scale not in self._nets:
-            from ..benchmark.methods import MethodSpec, build_network
-
-            model, path = self.weights[scale]
-            if not path.is_file():
-                raise InputError(f"{path}: weights of the x{scale} model not found")
             from ..models.base import for_inference
+            from ..models.weights import build_network
 
-            self._nets[scale] = for_inference(build_network(MethodSpec(model, path), scale), self.device)
+            spec = self.specs[scale]
+            if spec.checkpoint is not None and not spec.checkpoint.is_file():
+                raise InputError(f"{spec.checkpoint}: weights of the x{scale} model not found")
+            self._nets[scale] = for_inference(build_network(spec, scale), self.device)
         return self._nets[scale]
 
     def restore(self, faces: np.ndarray, scale: int) -> np.ndarray:
-        import torch
-
-        from ..io import tensor_to_uint8, uint8_to_tensor
-        from ..models import super_resolve
+        from ..models.weights import super_resolve_batched
 
         self.check_scale(scale)
-        net = self._net(scale)
-        out = []
-        with torch.inference_mode():
-            for i in range(0, len(faces), self.batch_size):
-                x = uint8_to_tensor(faces[i : i + self.batch_size]).to(self.device)
-                out.append(tensor_to_uint8(super_resolve(net, x, kernel=self.kernel).clamp(0, 1)))
-        return np.concatenate(out)
+        return super_resolve_batched(self._net(scale), faces, kernel=self.kernel, batch_size=self.batch_size,
+                                     device=self.device)
+
+
+def bundled_restorer(name: str = DEFAULT, *, device: str = "cpu", batch_size: int = 16) -> ModelRestorer:
+    """A :class:`ModelRestorer` with every scale of bundled model ``name`` (missing weights: one-line
+    :class:`~facesr.models.weights.MissingWeightsError`)."""
+    entry = get_pretrained(name)
+    if not entry.installed:
+        raise entry.missing()
+    spec = MethodSpec(entry.model, bundled=entry.name)
+    return ModelRestorer({s: spec for s in entry.scales}, name=entry.name, device=device, batch_size=batch_size)
 
 
 def make_restorer(model: str | Restorer = "rcan-lite", *, scale: int | None = None, device: str = "cpu",
                   batch_size: int = 16) -> Restorer:
-    """A restorer from a method name as ``facesr bench`` takes it (:func:`facesr.benchmark.methods.parse_method`):
+    """A restorer from a method name as ``facesr bench`` takes it (:func:`facesr.models.weights.parse_method`):
     ``bicubic``, a bundled model (``rcan-lite``, every scale it ships), or ``NAME:CHECKPOINT`` (one zoo
     network; its scale from the file's metadata, else ``scale``)."""
     if isinstance(model, Restorer):
         return model
-    from ..benchmark.methods import parse_method, weights_description
-
     spec = parse_method(str(model))
     if spec.name == "bicubic":
         return BicubicRestorer()
     if spec.bundled:
-        from ..models.bundled import bundled_restorer
-
         return bundled_restorer(spec.bundled, device=device, batch_size=batch_size)
     have = weights_description(spec.checkpoint).get("scale")
     s = int(have) if have else scale

@@ -1,4 +1,6 @@
-"""Which restorers the enhance page offers: the bundled pretrained models when present, and bicubic."""
+"""Which restorers the enhance page offers: the installed pretrained models (:func:`facesr.list_pretrained`)
+and bicubic. Restorers come from :func:`facesr.pipeline.restorers.make_restorer`, which runs the shared
+batched loop (:func:`facesr.models.weights.super_resolve_batched`)."""
 
 from __future__ import annotations
 
@@ -13,18 +15,14 @@ def available_models() -> list[dict[str, Any]]:
 
     ``scales`` are the whole-image scales offered: a model's own scales (as ``facesr enhance`` requires).
     """
+    from ..models.weights import format_scales, list_pretrained
+
     models: list[dict[str, Any]] = []
-    try:
-        from ..models.bundled import list_bundled
-    except ImportError:
-        list_bundled = None
-    if list_bundled is not None:
-        for m in list_bundled():
-            if not m.get("installed", True):  # catalogued but its weights are not in this installation
-                continue
-            scales = ", ".join(f"x{s}" for s in m.get("scales", ()))
-            models.append({"name": m["name"], "label": f"{m['name']} ({m.get('model', '')} {scales})".strip(),
-                           "scales": list(m.get("scales", ()))})
+    for m in list_pretrained():
+        if not m["installed"]:  # catalogued but its weights are not in this installation
+            continue
+        models.append({"name": m["name"], "label": f"{m['name']} ({m['model']} {format_scales(m['scales'])})",
+                       "scales": list(m["scales"])})
     models.append({"name": "bicubic", "label": "bicubic (no model: the baseline)", "scales": list(BICUBIC_SCALES)})
     return models
 
