@@ -125,7 +125,7 @@ class Trainer:
             else:
                 net = create(nc.model, cfg.scale, seed=seed, **nc.options)
             if nc.init:
-                from ..benchmark.methods import load_weights
+                from ..models.weights import load_weights
 
                 state, _ = load_weights(Path(nc.init).expanduser())
                 ckpt.load_state_checked(net, state, name, nc.init)
