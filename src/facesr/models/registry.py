@@ -282,3 +282,28 @@ def create_part(name: str, part: str, scale: int = 8, *, seed: int | None = None
     if "scale" in inspect.signature(cls.__init__).parameters:
         kwargs["scale"] = scale
     return _build(cls, f"{info['display']} {part}", seed, device, kwargs)
+
+
+# -- reference FSR (survey §4.5, Table 8): single-face, multi-face and dictionary-guided -------------
+def _add_reference(name: str, target: str, **meta: Any) -> None:
+    """A reference method: no Table 7 row; its Table 8 row (:mod:`facesr.models.table8`) where it has one."""
+    from .table8 import TABLE8
+
+    meta.setdefault("parts", {"discriminator": f"{_R}.common:ReferenceDiscriminator"})
+    _add(name, target, table7=False, family="reference", section="Reference FSR Methods",
+         table8=TABLE8.get(name), **meta)
+
+
+_R = "facesr.models.reference"
+_FACE128 = "built at this project's 128 px faces (the survey's Table 8 used 256 px)"
+_add_reference(
+    "gfrnet", f"{_R}.gfrnet:GFRNet", display="GFRNet", subfamily="single-face guided",
+    paper="Learning Warped Guidance for Blind Face Restoration (Li et al.)", venue="ECCV 2018",
+    input="upsampled", scales=(1, 2, 4, 8, 16), references=1, same_identity=True, alignment="landmarks",
+    train_inputs=("hr",),
+    code="csxmli2016/GFRNet @ d76a096a (Torch7, test-only; layers inside the .t7)",
+    notes=f"WarpNet (pix2pix encoder-decoder without skips) predicts a dense flow from concat(degraded face, "
+          f"guide); the guide is warped by bilinear sampling; RecNet (U-Net) restores from concat(degraded face, "
+          f"warped guide); WarpNet trained by the landmark loss (flow at the 68 ground-truth landmarks -> guide "
+          f"landmarks, both from the package's hourglass net) + TV of the flow; VGG19 perceptual loss in place "
+          f"of VGG-Face (not available offline); {_FACE128}, 7 stages instead of 8; 72,520,069 params")
