@@ -307,3 +307,13 @@ _add_reference(
           f"warped guide); WarpNet trained by the landmark loss (flow at the 68 ground-truth landmarks -> guide "
           f"landmarks, both from the package's hourglass net) + TV of the flow; VGG19 perceptual loss in place "
           f"of VGG-Face (not available offline); {_FACE128}, 7 stages instead of 8; 72,520,069 params")
+_add_reference(
+    "gwainet", f"{_R}.gwainet:GWAInet", display="GWAInet", subfamily="single-face guided",
+    paper="Exemplar Guided Face Image Super-Resolution without Facial Landmarks (Dogan, Gu & Timofte)",
+    venue="CVPRW 2019", input="lr", scales=(2, 4, 8, 16), references=1, same_identity=True,
+    alignment="flow field", train_inputs=(),
+    code="berkdogan2/GWAInet @ e3e2333d: model.py (TF1, test-only; warper_11, model_guidance_9)",
+    notes=f"flow warper (stride-8 encoder, 8 residual blocks, 3 sub-pixel stages) trained end to end without "
+          f"landmarks; guide feature extractor fused into the SR branch at three stages; 4,293,445 params "
+          f"(warper 1,297,154 + generator 2,996,291) = methods.md's 4.29M; identity loss on dlib's ResNet "
+          f"(the paper's face-recognition net is not available offline); {_FACE128}")
