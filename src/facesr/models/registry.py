@@ -317,3 +317,14 @@ _add_reference(
           f"landmarks; guide feature extractor fused into the SR branch at three stages; 4,293,445 params "
           f"(warper 1,297,154 + generator 2,996,291) = methods.md's 4.29M; identity loss on dlib's ResNet "
           f"(the paper's face-recognition net is not available offline); {_FACE128}")
+_add_reference(
+    "asffnet", f"{_R}.asffnet:ASFFNet", display="ASFFNet", subfamily="multi-face guided",
+    paper="Enhanced Blind Face Restoration with Multi-Exemplar Images and Adaptive Spatial Feature Fusion "
+          "(Li et al.)", venue="CVPR 2020", input="upsampled", scales=(1, 2, 4, 8, 16), references="3-10",
+    same_identity=True, alignment="moving least squares", train_inputs=(),
+    code="csxmli2016/ASFFNet512 @ 328e1661: models/ASFFNet.py, utils/ROI_MLS.py (512-px re-implementation, "
+         "test-only)",
+    notes=f"guidance selection by weighted least-squares landmark alignment (learned landmark weights, "
+          f"straight-through in training), MLS warping of guide features (landmarks 17-67), AdaIN, 4 ASFF "
+          f"blocks + SFF layer, dilated decoder; 23,626,007 params (ASFFNet512's 23.63M + 68 landmark "
+          f"weights); landmarks from the package's hourglass net unless given; {_FACE128}")
