@@ -328,3 +328,12 @@ _add_reference(
           f"straight-through in training), MLS warping of guide features (landmarks 17-67), AdaIN, 4 ASFF "
           f"blocks + SFF layer, dilated decoder; 23,626,007 params (ASFFNet512's 23.63M + 68 landmark "
           f"weights); landmarks from the package's hourglass net unless given; {_FACE128}")
+_add_reference(
+    "mefsr", f"{_R}.mefsr:MEFSR", display="MEFSR", subfamily="multi-face guided",
+    paper="Multiple Exemplars-based Hallucination for Face Super-resolution and Editing (Wang, Oramas & "
+          "Tuytelaars)", venue="ACCV 2020 (the survey's Fig. 8: WACV 2020)", input="lr", scales=(2, 4, 8, 16),
+    references="3-10", same_identity=True, alignment="none", train_inputs=(),
+    code="none public; layout from the paper, widths ours",
+    notes=f"every exemplar encoded at each stage's size and merged by pixel-wise weighted averaging (PWAve: "
+          f"softmax over exemplars of per-pixel scores) at every x2 stage and at the HR size; 2,407,431 params "
+          f"at x8; {_FACE128}")
