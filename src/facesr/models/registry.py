@@ -337,3 +337,12 @@ _add_reference(
     notes=f"every exemplar encoded at each stage's size and merged by pixel-wise weighted averaging (PWAve: "
           f"softmax over exemplars of per-pixel scores) at every x2 stage and at the HR size; 2,407,431 params "
           f"at x8; {_FACE128}")
+_add_reference(
+    "jsrfc", f"{_R}.jsrfc:JSRFC", display="JSRFC", subfamily="dictionary-guided",
+    paper="Recovering Extremely Degraded Faces by Joint Super-Resolution and Facial Composite (Li et al.)",
+    venue="ICTAI 2019", input="lr", scales=(2, 4, 8, 16), references="any", same_identity=False,
+    alignment="landmarks", train_inputs=(),
+    code="none public; steps from the survey (§4.5.3), layers ours",
+    notes=f"per component (eyes with brows, nose, mouth) the reference whose component, aligned by a landmark "
+          f"similarity and brought to the LR resolution, is closest is pasted into a composite; composite + "
+          f"mask concatenated with the LR branch; 1,716,675 params at x8; {_FACE128}")
