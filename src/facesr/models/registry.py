@@ -346,3 +346,14 @@ _add_reference(
     notes=f"per component (eyes with brows, nose, mouth) the reference whose component, aligned by a landmark "
           f"similarity and brought to the LR resolution, is closest is pasted into a composite; composite + "
           f"mask concatenated with the LR branch; 1,716,675 params at x8; {_FACE128}")
+_add_reference(
+    "dfdnet", f"{_R}.dfdnet:DFDNet", display="DFDNet", subfamily="dictionary-guided",
+    paper="Blind Face Restoration via Deep Multi-scale Component Dictionaries (Li et al.)", venue="ECCV 2020",
+    input="upsampled", scales=(1, 2, 4, 8, 16), references="none (offline dictionaries)", same_identity=False,
+    alignment="none", train_inputs=(),
+    code="csxmli2016/DFDNet @ df949706: models/networks.py (UNetDictFace, test-only)",
+    notes=f"K-means component dictionaries (facesr data dictionary) over VGG-19 conv2_2/3_4/4_4/5_4 features "
+          f"of the training faces (the project's ImageNet VGG-19 in place of VGGFace, which is not available "
+          f"offline); atom selection by inner product after AdaIN, attention-weighted dictionary feature "
+          f"transfer, SFT up-blocks; 96,449,935 trainable params = methods.md's 96.45M, besides the frozen "
+          f"VGG-19 (20,024,384) and the dictionaries; {_FACE128}")
