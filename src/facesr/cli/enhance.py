@@ -15,10 +15,19 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument("input", metavar="IN", help="image file or folder")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file or folder")
-    p.add_argument("--scale", type=int, default=4, help="upscaling factor of the whole image (default 4)")
-    p.add_argument("--model", default="rcan-lite",
-                   help="rcan-lite (bundled, x4/x8/x16; default), bicubic, or NAME:CHECKPOINT of a trained zoo "
-                        "network")
+    p.add_argument("--scale", type=int, default=4,
+                   help="upscaling factor of the whole image, 1..16 (1 = restore only; default 4)")
+    p.add_argument("--model", default="bfr-lite",
+                   help="bfr-lite (bundled blind restorer for real damage, any face size and scale; default), "
+                        "rcan-lite (bundled clean-bicubic specialist, x4/x8/x16), bicubic, or NAME:CHECKPOINT of "
+                        "a trained zoo network")
+    p.add_argument("--fidelity", type=float, default=None,
+                   help="0..1 for full-size restorers (bfr-lite): 1 = closest to the input's identity and pixels, "
+                        "0 = most detail (default 0.5)")
+    p.add_argument("--max-megapixels", type=float, default=None,
+                   help="refuse outputs larger than this (default 200 MP), before any work")
+    p.add_argument("--json", metavar="F", help="also write a JSON report: model, degradation it was trained for, "
+                                               "fidelity, and per image the faces found and restored")
     p.add_argument("--model-scale", type=int, default=None,
                    help="scale a NAME:CHECKPOINT was trained for, when its file does not say")
     p.add_argument("--detector", default="dlib-hog", help="face backend: dlib-hog, dlib-cnn, dlib-hog-cnn, mediapipe")
@@ -33,12 +42,21 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def _restorer(args):
-    from ..pipeline.enhance import check_scale
-    from ..pipeline.restorers import make_restorer
+    from ..pipeline.enhance import build_restorer
 
-    r = make_restorer(args.model, scale=args.model_scale or args.scale)
-    check_scale(r, args.scale)
-    return r
+    return build_restorer(args.model, scale=args.scale, fidelity=args.fidelity, model_scale=args.model_scale)
+
+
+def _model_record(restorer) -> dict:
+    """What the JSON report says of the model: name, training degradation, fidelity."""
+    full = bool(getattr(restorer, "full_size", False))
+    rec = {"model": restorer.name, "full_size": full}
+    if full:
+        rec.update(fidelity=restorer.fidelity if restorer.has_knob else None,
+                   degradation="realworld + blind (Eq. 5), LR 16..128 px" if restorer.name == "bfr-lite" else None)
+    elif restorer.name != "bicubic":
+        rec["degradation"] = "bicubic (Eq. 4)" if restorer.name == "rcan-lite" else None
+    return rec
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,11 +71,19 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline.enhance import background
     from ._common import Failures
 
+    from ..io.safety import overlaps
+    from ..pipeline.enhance import check_output_size
+
     src, dst = Path(args.input), Path(args.output)
     if args.scale < 1 or args.scale > 16:
         raise InputError(f"--scale must be 1..16, got {args.scale}")
+    if args.max_megapixels is not None and not args.max_megapixels > 0:
+        raise InputError(f"--max-megapixels must be a positive number, got {args.max_megapixels}")
     if not src.exists():
         raise InputError(f"{src}: no such file or folder")
+    if (src.is_dir() and overlaps(src, dst)) or (src.is_file() and dst.exists() and overlaps(src, dst)):
+        raise InputError(f"{dst}: the output is (or lies inside, or contains) the input {src}; choose another "
+                         "output so the originals are kept")
     if src.is_file():
         files, root = [src], src.parent
         single = not dst.is_dir()
@@ -68,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in files):
             raise InputError(f"{src}: no image files found ({', '.join(IMAGE_SUFFIXES)})")
         root, single = src, False
-    enhancer = Enhancer(_restorer(args), detector=args.detector)
+    enhancer = Enhancer(_restorer(args), detector=args.detector, max_megapixels=args.max_megapixels)
     faces_dir = Path(args.faces_dir) if args.faces_dir else None
 
     def target(f: Path) -> Path:
@@ -77,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         return dst / f.relative_to(root).with_suffix(".png")
 
     failures = Failures()
+    reports: list[dict] = []
     done, times = 0, []
     sheet: list = []
     it = files if args.quiet else __import__("tqdm").tqdm(files, desc="enhancing", unit="img")
@@ -89,7 +116,11 @@ def run(args: argparse.Namespace) -> int:
                 raise InputError(f"{out_path}: output exists (use --overwrite)")
             t0 = time.perf_counter()
             info = read_image_info(f)
+            check_output_size(info.rgb.shape[:2], args.scale, args.max_megapixels)
             out, report = enhancer.enhance_array(info.rgb, args.scale, aligned=True if args.aligned else None)
+            reports.append({"file": str(f), "output": str(out_path), "mode": report.mode,
+                            "faces_found": report.faces_found, "faces_restored": report.faces_restored,
+                            "notes": list(report.notes)})
             alpha = None
             if info.alpha is not None:
                 from ..ops.resize import pil_resize_uint8
@@ -122,6 +153,14 @@ def run(args: argparse.Namespace) -> int:
     if times:
         print(f"enhanced {done} image(s) into {dst} ({np.mean(times):.2f} s per image, "
               f"median {np.median(times):.2f} s, max {np.max(times):.2f} s)")
+    if args.json:
+        import json
+
+        from ..io import atomic_write
+
+        record = {**_model_record(enhancer.restorer), "scale": args.scale, "images": reports}
+        with atomic_write(Path(args.json)) as tmp:
+            tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
     if sheet:
         from ..pipeline.sheet import contact_sheet
 

@@ -143,15 +143,27 @@ def alignment_matrix(landmarks: np.ndarray, template: str = "ffhq", size: int = 
 
 def warp_affine(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], *,
                 resample: str = "bicubic", fill: int = 0) -> np.ndarray:
-    """Warp ``uint8 H x W (x C)`` ``image`` by ``matrix`` (source -> output) into ``size`` ``(H, W)``."""
+    """Warp ``uint8 H x W (x C)`` ``image`` by ``matrix`` (source -> output) into ``size`` ``(H, W)``.
+    A float image (e.g. a signed correction) is warped channel by channel in float32."""
     arr = np.asarray(image)
+    if arr.dtype.kind == "f":
+        chans = arr[..., None] if arr.ndim == 2 else arr
+        out = [warp_affine_plane(np.ascontiguousarray(chans[..., c], dtype=np.float32), matrix, size, resample)
+               for c in range(chans.shape[2])]
+        return out[0] if arr.ndim == 2 else np.stack(out, axis=2)
+    if resample not in ("bicubic", "bilinear", "nearest"):
+        raise InputError(f"resample must be one of bicubic, bilinear, nearest, got {resample!r}")
+    return warp_affine_plane(arr, matrix, size, resample, fill)
+
+
+def warp_affine_plane(arr: np.ndarray, matrix: np.ndarray, size: tuple[int, int], resample: str = "bicubic",
+                      fill: float = 0) -> np.ndarray:
+    """:func:`warp_affine` of one PIL-representable array (uint8 H x W (x C), or float32 H x W)."""
     inv = invert(matrix)
     # PIL maps output pixel-edge coordinates to input pixel-edge coordinates
     inv_edge = inv.copy()
     inv_edge[:, 2] = inv[:, 2] + 0.5 - inv[:, :2] @ np.array([0.5, 0.5])
     modes = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "nearest": Image.NEAREST}
-    if resample not in modes:
-        raise InputError(f"resample must be one of {', '.join(modes)}, got {resample!r}")
     h, w = size
     img = Image.fromarray(arr)
     fillcolor = fill if arr.ndim == 2 else (fill,) * arr.shape[2]
@@ -183,14 +195,17 @@ def align_face(image: np.ndarray, landmarks: np.ndarray, template: str = "ffhq",
 
 
 def paste_back(background: np.ndarray, face: np.ndarray, inverse: np.ndarray, *,
-               aligned_size: int | None = None, feather: float = 0.05, inplace: bool = False) -> np.ndarray:
+               aligned_size: int | None = None, feather: float = 0.05, inplace: bool = False,
+               residual: bool = False) -> np.ndarray:
     """Paste an aligned (possibly restored) ``face`` back into ``background``.
 
     ``inverse``: aligned -> source matrix (:attr:`AlignedFace.inverse`); ``aligned_size``: the size
     the face was aligned at, when ``face`` has another size (e.g. 8x larger after SR; the transform
     is rescaled). ``feather``: width of the soft mask border as a fraction of the face size.
     Only the face's bounding box is warped and blended, so the cost does not grow with the photo;
-    ``inplace`` writes into ``background`` (uint8, writable) instead of a copy. Returns ``uint8``.
+    ``inplace`` writes into ``background`` (uint8, writable) instead of a copy. ``residual``: ``face`` is
+    a float correction (aligned face minus the background's aligned view), added under the mask instead
+    of replacing: detail of the background finer than the aligned size is kept. Returns ``uint8``.
     """
     bg = np.asarray(background)
     fc = np.asarray(face)
@@ -217,8 +232,9 @@ def paste_back(background: np.ndarray, face: np.ndarray, inverse: np.ndarray, *,
     mask[border:s - border, border:s - border] = 255
     mask_img = Image.fromarray(mask).filter(ImageFilter.GaussianBlur(border / 2))
     alpha = warp_affine(np.asarray(mask_img), roi, size, resample="bilinear").astype(np.float32)[..., None] / 255
-    region = out[y0:y1, x0:x1]
-    out[y0:y1, x0:x1] = np.clip(np.rint(warped * alpha + region.astype(np.float32) * (1 - alpha)), 0, 255)
+    region = out[y0:y1, x0:x1].astype(np.float32)
+    blended = region + warped * alpha if residual else warped * alpha + region * (1 - alpha)
+    out[y0:y1, x0:x1] = np.clip(np.rint(blended), 0, 255)
     return out
 
 

@@ -44,13 +44,15 @@ class Enhancer:
     """Detect -> align -> restore -> paste back, with one restorer and one face backend."""
 
     def __init__(self, restorer: Restorer | None = None, *, detector: str = "dlib-hog", upsample: int = 1,
-                 max_face: int = 96, crop_max: int = 128, feather: float = 0.08):
+                 max_face: int = 96, crop_max: int = 128, feather: float = 0.08,
+                 max_megapixels: float | None = None):
         self.restorer = restorer or BicubicRestorer()
         self.detector_name = detector
         self.upsample = upsample
         self.max_face = max_face
         self.crop_max = crop_max
         self.feather = feather
+        self.max_megapixels = max_megapixels
         self._backend = None
 
     def _detector(self):
@@ -66,11 +68,27 @@ class Enhancer:
         best = min(self.restorer.scales, key=lambda s: abs(math.log((ALIGNED_SIZE / s) / max(crop_px, 1.0))))
         return int(best)
 
+    @property
+    def full_size(self) -> bool:
+        """Whether the restorer works on the aligned face at full size (any scale, any face size)."""
+        return bool(getattr(self.restorer, "full_size", False))
+
     def enhance_crop(self, image: np.ndarray, scale: int) -> np.ndarray:
         """An aligned face crop: restore at ``scale`` directly (resized to the model's LR size if needed)."""
         from ..ops import imresize
 
         h, w = image.shape[:2]
+        if self.full_size:
+            # the crop at the working size, restored; the correction is resized onto the bicubic result,
+            # which keeps the crop's own detail beyond the working size (a crop larger than 128 px)
+            face = image if (h, w) == (ALIGNED_SIZE, ALIGNED_SIZE) else imresize(image, size=(ALIGNED_SIZE,) * 2)
+            restored = self.restorer.restore_full(face[None])[0]
+            target = (h * scale, w * scale)
+            if target == (ALIGNED_SIZE, ALIGNED_SIZE):
+                return restored
+            corr = restored.astype(np.float64) - face.astype(np.float64)
+            base = image.astype(np.float64) if scale == 1 else imresize(image.astype(np.float64), size=target)
+            return np.clip(np.rint(base + imresize(corr, size=target)), 0, 255).astype(np.uint8)
         s = self.restorer.check_scale(scale) if scale in self.restorer.scales else None
         if s is None:
             s = self._model_scale(max(h, w))
@@ -83,13 +101,22 @@ class Enhancer:
     def enhance_array(self, image: np.ndarray, scale: int, *, aligned: bool | None = None
                       ) -> tuple[np.ndarray, EnhanceReport]:
         """uint8 ``H x W x 3`` -> uint8 ``(H*scale) x (W*scale) x 3`` and a report."""
-        from ..faces.align import align_face, paste_back, scale_matrix
-
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             raise InputError(f"enhance expects uint8 H x W x 3 images, got {image.dtype} {image.shape}")
         if scale < 1 or scale != int(scale):
             raise InputError(f"scale must be a positive integer, got {scale}")
-        scale = int(scale)
+        check_output_size(image.shape[:2], int(scale), self.max_megapixels)
+        out, report = self._enhance(image, int(scale), aligned)
+        if self.full_size:
+            toned = keep_tone(image, out)
+            if toned is not out:
+                report.notes.append("grey/toned photo: colours kept from the input")
+            out = toned
+        return out, report
+
+    def _enhance(self, image: np.ndarray, scale: int, aligned: bool | None) -> tuple[np.ndarray, EnhanceReport]:
+        from ..faces.align import align_face, paste_back, scale_matrix
+
         h, w = image.shape[:2]
         if aligned:
             return self.enhance_crop(image, scale), EnhanceReport("crop", notes=["treated as an aligned crop"])
@@ -101,6 +128,11 @@ class Enhancer:
             return background(image, scale), EnhanceReport("photo", notes=["no face found; upscaled with bicubic"])
         out = background(image, scale)
         report = EnhanceReport("photo", faces_found=len(faces))
+        if self.full_size:
+            for f in faces:
+                report.boxes.append(tuple(float(v) for v in f.box))
+                self._paste_full(image, out, f, scale, report)
+            return out, report
         for f in faces:
             report.boxes.append(tuple(float(v) for v in f.box))
             probe = align_face(image, f.landmarks, template="dic", size=ALIGNED_SIZE, scheme=f.scheme)
@@ -125,6 +157,77 @@ class Enhancer:
         return out, report
 
 
+    def _paste_full(self, image: np.ndarray, out: np.ndarray, face, scale: int, report: EnhanceReport) -> None:
+        """Restore one detected face at the working size and add the correction to ``out`` (in place):
+        ``out += warp(restored - aligned input)`` under a feathered mask. Faces of every size: a small face
+        gets the restored face; a large one keeps its own detail above the working size."""
+        from ..faces.align import alignment_matrix, invert, paste_back, scale_matrix
+
+        m = alignment_matrix(face.landmarks, "dic", ALIGNED_SIZE, face.scheme)
+        aligned = aligned_view(image, m, ALIGNED_SIZE)
+        restored = self.restorer.restore_full(aligned[None])[0]
+        corr = restored.astype(np.float32) - aligned.astype(np.float32)
+        up = scale_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0]]), scale)  # source -> output pixel centres
+        m_out = m @ np.vstack([invert(up), [0, 0, 1]])  # output -> aligned
+        paste_back(out, corr, invert(m_out), feather=self.feather, inplace=True, residual=True)
+        crop_px = ALIGNED_SIZE / math.sqrt(abs(np.linalg.det(m[:, :2])))
+        report.faces_restored += 1
+        report.model_scales.append(max(1, round(ALIGNED_SIZE / max(crop_px, 1.0))))
+        report.faces.append(restored)
+
+
+def aligned_view(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
+    """``image`` warped by ``matrix`` (source -> aligned) to ``size`` px, antialiased when the warp
+    shrinks: the source is first reduced by a whole factor (box filter) so the warp shrinks by < 2."""
+    from PIL import Image
+
+    from ..faces.align import scale_matrix, warp_affine
+
+    zoom = math.sqrt(abs(np.linalg.det(matrix[:, :2])))  # aligned px per source px
+    k = int(1.0 / zoom) if zoom < 0.5 else 1
+    if k > 1:
+        small = np.asarray(Image.fromarray(image).reduce(k))
+        matrix = matrix @ np.vstack([scale_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0]]), k), [0, 0, 1]])
+        image = small
+    return warp_affine(image, matrix, (size, size))
+
+
+def keep_tone(image: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Grey and sepia photos stay so: when the input's chroma is (nearly) a function of its luma, as in a
+    grey or toned print (Cb, Cr = a + b Y, fitted by least squares), the output keeps its own luma and
+    gets the chroma that the same tone curve gives it. A colour photo is returned as it is (``out``)."""
+    from ..ops import rgb2ycbcr, ycbcr2rgb
+
+    ycc = rgb2ycbcr(image.astype(np.float64)).reshape(-1, 3)
+    design = np.stack([np.ones(len(ycc)), ycc[:, 0]], axis=1)
+    coef, *_ = np.linalg.lstsq(design, ycc[:, 1:], rcond=None)
+    if float((ycc[:, 1:] - design @ coef).std(axis=0).max()) > TONED_CHROMA_STD:
+        return out
+    y_out = rgb2ycbcr(out.astype(np.float64))[..., :1]
+    chroma = coef[0] + y_out * coef[1]
+    merged = np.concatenate([y_out, chroma], axis=2)
+    return np.clip(np.rint(ycbcr2rgb(merged)), 0, 255).astype(np.uint8)
+
+
+#: chroma spread about the luma's tone curve (std of Cb and of Cr, 0..255 scale) below which a photo
+#: counts as grey or toned
+TONED_CHROMA_STD = 3.0
+
+
+#: the largest output enhance makes, in megapixels (a uint8 RGB image of 200 MP is 600 MB)
+MAX_OUTPUT_MEGAPIXELS = 200.0
+
+
+def check_output_size(size: tuple[int, int], scale: int, limit: float | None = None) -> None:
+    """Refuse, before any work, an output too large for memory, naming the size it would have."""
+    limit = MAX_OUTPUT_MEGAPIXELS if limit is None else limit
+    h, w = size[0] * scale, size[1] * scale
+    mp = h * w / 1e6
+    if mp > limit:
+        raise InputError(f"the output would be {w}x{h} px ({mp:.0f} MP, {h * w * 3 / 2**30:.1f} GiB as 8-bit RGB), "
+                         f"over the {limit:.0f} MP limit: use a smaller --scale or crop the photo")
+
+
 def background(image: np.ndarray, scale: int) -> np.ndarray:
     """The upscaled photo behind the faces: Pillow bicubic on uint8 (no float copy of a large output)."""
     from ..ops.resize import pil_resize_uint8
@@ -139,20 +242,36 @@ def _invert(m: np.ndarray) -> np.ndarray:
     return np.linalg.inv(a)[:2]
 
 
-def enhance(image: np.ndarray, scale: int = 4, *, model: str | Restorer = "rcan-lite",
+def enhance(image: np.ndarray, scale: int = 4, *, model: str | Restorer = "bfr-lite",
             restorer: Restorer | None = None, detector: str = "dlib-hog", aligned: bool | None = None,
-            device: str = "cpu") -> np.ndarray:
-    """Python API: super-resolve a uint8 ``H x W x 3`` face crop or photo by ``scale``.
+            device: str = "cpu", fidelity: float | None = None) -> np.ndarray:
+    """Python API: restore and upscale a uint8 ``H x W x 3`` face crop or photo by ``scale`` (1..16).
 
-    ``model``: ``rcan-lite`` (bundled, x4/x8/x16), ``bicubic``, ``NAME:CHECKPOINT`` or a
-    :class:`Restorer` (``restorer`` is the older spelling of the same). Faces are restored by the
-    model scale whose LR size fits them; ``scale`` must be one the model has (any for bicubic).
+    ``model``: ``bfr-lite`` (bundled blind restorer, default: any scale, any face size, real damage),
+    ``rcan-lite`` (bundled clean-bicubic specialist, x4/x8/x16), ``bicubic``, ``NAME:CHECKPOINT`` or a
+    :class:`Restorer` (``restorer`` is the older spelling of the same). ``fidelity`` 0..1 (full-size
+    restorers): 1 = closest to the input, 0 = most detail.
     """
+    r = build_restorer(restorer if restorer is not None else model, scale=scale, device=device, fidelity=fidelity)
+    return Enhancer(r, detector=detector).enhance_array(image, scale, aligned=aligned)[0]
+
+
+def build_restorer(model: str | Restorer, *, scale: int, device: str = "cpu", fidelity: float | None = None,
+                   model_scale: int | None = None) -> Restorer:
+    """The restorer ``enhance`` uses for ``model`` at ``scale`` (a scale-specific model must have it)."""
+    from .fullsize import DEFAULT_FIDELITY, full_size_restorer, is_full_size
     from .restorers import make_restorer
 
-    r = make_restorer(restorer if restorer is not None else model, scale=scale, device=device)
+    if is_full_size(model):
+        if isinstance(model, Restorer):
+            if fidelity is not None:
+                model.set_fidelity(fidelity)
+            return model
+        return full_size_restorer(str(model), fidelity=DEFAULT_FIDELITY if fidelity is None else fidelity,
+                                  device=device)
+    r = make_restorer(model, scale=model_scale or scale, device=device)
     check_scale(r, scale)
-    return Enhancer(r, detector=detector).enhance_array(image, scale, aligned=aligned)[0]
+    return r
 
 
 def check_scale(restorer: Restorer, scale: int) -> None:
