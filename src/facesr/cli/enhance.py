@@ -67,12 +67,10 @@ def run(args: argparse.Namespace) -> int:
 
     from ..errors import FacesrError, InputError
     from ..io import IMAGE_SUFFIXES, read_image_info, write_image
-    from ..pipeline import Enhancer
-    from ..pipeline.enhance import background
-    from ._common import Failures
-
     from ..io.safety import overlaps
-    from ..pipeline.enhance import check_output_size
+    from ..pipeline import Enhancer
+    from ..pipeline.enhance import background, check_output_size
+    from ._common import Failures
 
     src, dst = Path(args.input), Path(args.output)
     if args.scale < 1 or args.scale > 16:
