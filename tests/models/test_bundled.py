@@ -71,7 +71,8 @@ def test_enhance_api_and_bench_names():
     out = facesr.enhance(lr, scale=8, aligned=True)
     assert out.shape == (128, 128, 3) and out.dtype == np.uint8
     with pytest.raises(FacesrError, match="no x3 model"):
-        facesr.enhance(lr, scale=3, aligned=True)
+        facesr.enhance(lr, scale=3, aligned=True, model="rcan-lite")
+    assert facesr.enhance(lr, scale=3, aligned=True).shape == (48, 48, 3)  # bfr-lite: any scale 1..16
     specs = parse_methods("rcan-lite")
     assert [s.label for s in specs] == ["bicubic", "rcan-lite"] and specs[1].weights_for(16).is_file()
 

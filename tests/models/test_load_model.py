@@ -141,9 +141,19 @@ def test_one_file_serves_every_scale_of_a_tag(fake_weights_dir, monkeypatch):
 
     r = make_restorer("tiny-bfr")
     assert r.scales == tuple(range(1, 17)) and np.array_equal(r.restore(lr, 8), sr)
-    # as NAME:CHECKPOINT the file's recorded scale is checked (it is not a catalogued multi-scale tag)
-    with pytest.raises(InputError, match="weights for x1, asked for x8"):
-        facesr.load_model("bfr", scale=8, weights=fake_weights_dir / "tiny_bfr.safetensors")
+    # as NAME:CHECKPOINT too: a full-size network's weights serve every scale
+    net = facesr.load_model("bfr", scale=8, weights=fake_weights_dir / "tiny_bfr.safetensors")
+    assert net.scale == 8
+    # a scale-specific network's file is checked against its recorded scale
+    from safetensors.torch import save_file
+
+    options = {"n_resgroups": 1, "n_resblocks": 1, "n_feats": 8, "reduction": 4}
+    rcan = facesr.models.create("rcan", scale=4, seed=0, **options)
+    other = fake_weights_dir / "rcan_x4.safetensors"
+    save_file({k: v.contiguous() for k, v in rcan.state_dict().items()}, str(other),
+              metadata={"format": "facesr-weights-1", "model": "rcan", "scale": "4", "options": json.dumps(options)})
+    with pytest.raises(InputError, match="weights for x4, asked for x8"):
+        facesr.load_model("rcan", scale=8, weights=other)
 
 
 def test_super_resolve_batched_matches_one_pass():

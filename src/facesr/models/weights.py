@@ -63,6 +63,13 @@ class Pretrained:
     model: str
     files: Mapping[int, str]
     summary: str
+    #: optional second weight set of the same network (stem): the quality end of a fidelity knob
+    quality: str | None = None
+
+    def quality_path(self) -> Path | None:
+        """The quality-end weights file when the tag has one and it is installed, else ``None``."""
+        p = weights_dir() / f"{self.quality}.safetensors" if self.quality else None
+        return p if p is not None and p.is_file() else None
 
     @property
     def scales(self) -> tuple[int, ...]:
@@ -127,7 +134,7 @@ register_pretrained(Pretrained(
 ))
 register_pretrained(Pretrained(
     name="bfr-lite", model="bfr",
-    files={s: "bfr_lite" for s in range(1, 17)},
+    files={s: "bfr_lite" for s in range(1, 17)}, quality="bfr_lite_quality",
     summary="blind face restorer (RCAN 6x8x32 trunk on the pixel-unshuffled 128 px face), one file for x1..x16, "
             "real-world degradations, CelebA + UTKFace",
 ))
@@ -339,7 +346,11 @@ def build_network(spec: MethodSpec, scale: int, **options: Any):
     state, desc = load_weights(path)
     if desc.get("model") and not _same_model(desc["model"], spec.name):
         raise InputError(f"{path}: weights of {desc['model']!r}, not {spec.name!r}")
-    shared = bool(spec.bundled) and get_pretrained(spec.bundled).shares_file(scale)
+    from .registry import model_info
+
+    # one file serves several scales: a tag that says so, or a full-size network (any scale, same weights)
+    shared = (bool(spec.bundled) and get_pretrained(spec.bundled).shares_file(scale)) or \
+        bool(model_info(spec.name).get("full_size"))
     if desc.get("scale") and int(desc["scale"]) != scale and not shared:
         raise InputError(f"{path}: weights for x{desc['scale']}, asked for x{scale}")
     model = create(spec.name, scale=scale, **{**desc.get("options", {}), **options})

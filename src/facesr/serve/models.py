@@ -1,5 +1,5 @@
 """Which restorers the enhance page offers: the installed pretrained models (:func:`facesr.list_pretrained`)
-and bicubic. Restorers come from :func:`facesr.pipeline.restorers.make_restorer`, which runs the shared
+and bicubic. Restorers come from :func:`facesr.pipeline.enhance.build_restorer`, which runs the shared
 batched loop (:func:`facesr.models.weights.super_resolve_batched`)."""
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def available_models() -> list[dict[str, Any]]:
 
 
 def make_restorer(name: str):
-    """A pipeline :class:`~facesr.pipeline.Restorer` for one of :func:`available_models`."""
-    from ..pipeline.restorers import make_restorer as build
+    """A pipeline :class:`~facesr.pipeline.Restorer` for one of :func:`available_models` (a full-size
+    restorer such as ``bfr-lite`` at its default fidelity)."""
+    from ..pipeline.enhance import build_restorer
 
-    return build(name, device="cpu")
+    return build_restorer(name, scale=4, device="cpu")

@@ -72,3 +72,24 @@ class BFR(SRNet):
             copied += ["head.weight", "head.bias"]
         self.load_state_dict(own)
         return copied
+
+
+class PatchDiscriminator(nn.Module):
+    """A patch critic for restoration GANs (PatchGAN layout, Isola et al. CVPR 2017, with spectral norm):
+    [0,1] RGB N x 3 x H x W -> N x 1 x H/8 x W/8 logits, one per overlapping patch (about 46 px wide).
+    Strided 4x4 convs 3 -> 32 -> 64 -> 128, a 3x3 conv 128 -> 128 and a 3x3 conv to one map; LeakyReLU 0.2."""
+
+    def __init__(self, channels: tuple[int, ...] = (32, 64, 128)) -> None:
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+        layers: list[nn.Module] = []
+        cin = 3
+        for cout in channels:
+            layers += [sn(nn.Conv2d(cin, cout, 4, stride=2, padding=1)), nn.LeakyReLU(0.2, inplace=True)]
+            cin = cout
+        layers += [sn(nn.Conv2d(cin, cin, 3, padding=1)), nn.LeakyReLU(0.2, inplace=True),
+                   nn.Conv2d(cin, 1, 3, padding=1)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x * 2.0 - 1.0)
