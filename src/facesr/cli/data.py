@@ -3,6 +3,10 @@
 ``facesr data prepare --dataset NAME [--root DIR] --out DIR --size 128 [--landmarks] [--parsing]
 [--identity]`` aligns and crops every image, computes the asked-for priors and caches them with a
 manifest (see :mod:`facesr.data.cache`); re-running finishes an interrupted run.
+
+``facesr data dictionary --dataset NAME --out DIR [--atoms 512]`` builds DFDNet's component
+dictionaries (K-means of VGG-19 features of the faces' eyes, nose and mouth; :mod:`facesr.priors.dictionary`)
+into ``DIR/dictionary.safetensors``; re-running finishes an interrupted build.
 """
 
 from __future__ import annotations
@@ -34,6 +38,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     prep.add_argument("--limit", type=int, help="only the first N images")
     prep.add_argument("--workers", type=int, default=1, help="processes working in parallel (default 1)")
     prep.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    dic = sub.add_parser("dictionary", help="DFDNet component dictionaries: K-means of VGG-19 features of eyes, "
+                                            "nose and mouth (resumable)")
+    dic.add_argument("--dataset", required=True,
+                     help="registered dataset name, or 'prepared' for a folder written by 'facesr data prepare'")
+    dic.add_argument("--root", help="dataset folder (default: <data root>/<dataset folder>; the cache for 'prepared')")
+    dic.add_argument("--out", required=True, help="output folder (features, atoms, dictionary.safetensors)")
+    dic.add_argument("--atoms", type=int, default=512, help="K-means centres per component and layer (default 512)")
+    dic.add_argument("--size", type=int, default=128, help="face size in pixels (default 128)")
+    dic.add_argument("--limit", type=int, help="only the first N faces")
+    dic.add_argument("--chunk", type=int, default=64, help="faces per feature file (default 64)")
+    dic.add_argument("--iterations", type=int, default=25, help="K-means iterations (default 25)")
+    dic.add_argument("--seed", type=int, default=0, help="K-means seeding (default 0)")
+    dic.add_argument("--landmarks", default="auto", choices=["auto", "data", "estimate"],
+                     help="the dataset's 68 landmarks (data), the package's hourglass network's (estimate), or "
+                          "the dataset's where it has them (auto)")
+    dic.add_argument("--device", default="cpu", help="torch device for the features (default cpu)")
+    dic.add_argument("--json", help="write the summary as JSON here")
+    dic.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     faces = sub.add_parser("faces", help="face detection + landmark rate and time per image of a backend")
     faces.add_argument("--dataset", required=True)
@@ -69,6 +92,36 @@ def _prepare(args) -> int:
     counts = prepare(dataset, args.out, options, limit=args.limit, progress=not args.no_progress,
                      workers=args.workers)
     print(f"{args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _dictionary(args) -> int:
+    import json
+
+    from ..data.paired import as_source
+    from ..data.registry import DATASETS, open_dataset
+    from ..errors import InputError
+    from ..priors.dictionary import DictionaryOptions, build_dictionary
+
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be at least 1 face, got {args.limit}")
+    if args.dataset == "prepared":
+        if not args.root:
+            raise InputError("--dataset prepared needs --root: the folder written by 'facesr data prepare --out'")
+        name, source = "prepared", as_source(args.root, args.size, "matlab")
+    else:
+        name = DATASETS.entry(args.dataset).name
+        source = as_source(open_dataset(name, args.root), args.size, "matlab")
+    options = DictionaryOptions(dataset=name, atoms=args.atoms, size=source.size, limit=args.limit, chunk=args.chunk,
+                                iterations=args.iterations, seed=args.seed, landmarks=args.landmarks)
+    summary = build_dictionary(source, args.out, options, progress=not args.no_progress, device=args.device)
+    print(f"{summary['dictionary']}: {summary['faces']} faces, {args.atoms} atoms per component and layer "
+          f"({summary['chunks_written']} feature chunks and {summary['keys_clustered']} k-means written now)")
+    if args.json:
+        from ..io import atomic_write
+
+        with atomic_write(args.json) as tmp:
+            tmp.write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return 0
 
 
@@ -119,5 +172,7 @@ def run(args) -> int:
         return _prepare(args)
     if action == "faces":
         return _faces(args)
-    print("usage: facesr data {list,prepare,faces} ... (see facesr data --help)")
+    if action == "dictionary":
+        return _dictionary(args)
+    print("usage: facesr data {list,prepare,dictionary,faces} ... (see facesr data --help)")
     return 2
