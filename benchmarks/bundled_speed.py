@@ -1,6 +1,7 @@
 """Faces per second of the bundled models on CPU (128x128 output, batch 16), beside SPARNet.
 
-The bundled ``rcan-lite`` networks (their shipped weights) and SPARNet from the zoo (default
+The bundled networks (``rcan-lite`` per scale, the blind restorer ``bfr-lite`` once: it costs the same
+at every scale; their shipped weights) and SPARNet from the zoo (default
 options, fresh weights: speed does not depend on the values; it gets the bicubic-upsampled input
 it needs) each restore batches of LR faces through ``facesr.models.super_resolve``, prepared by
 ``facesr.models.base.for_inference`` as bench and enhance run them (channels-last on CPU), in the
@@ -38,13 +39,22 @@ def main() -> int:
     from facesr.benchmark.methods import MethodSpec, build_network
     from facesr.models import count_params, create, super_resolve
     from facesr.models.base import for_inference
-    from facesr.models.bundled import DEFAULT, get_bundled
+    from facesr.models import model_info
+    from facesr.models.weights import get_pretrained, list_pretrained
 
     torch.set_num_threads(args.threads)
     rows = []
-    entry = get_bundled(DEFAULT)
-    nets = [(f"{entry.name} x{s}", s, for_inference(build_network(MethodSpec(entry.model, bundled=entry.name), s)))
-            for s in entry.scales]
+    nets = []
+    for row in list_pretrained():
+        if not row["installed"]:
+            continue
+        entry = get_pretrained(row["name"])
+        if model_info(entry.model).get("full_size"):  # one network for every scale: time it once, at x4
+            nets.append((f"{entry.name} x1..x16", 4,
+                         for_inference(build_network(MethodSpec(entry.model, bundled=entry.name), 4))))
+            continue
+        nets += [(f"{entry.name} x{s}", s, for_inference(build_network(MethodSpec(entry.model, bundled=entry.name), s)))
+                 for s in entry.scales]
     if args.study:
         from facesr.training import load_config
 
