@@ -37,9 +37,8 @@ def main() -> int:
     import torch
 
     from facesr.benchmark.methods import MethodSpec, build_network
-    from facesr.models import count_params, create, super_resolve
+    from facesr.models import count_params, create, model_info, super_resolve
     from facesr.models.base import for_inference
-    from facesr.models import model_info
     from facesr.models.weights import get_pretrained, list_pretrained
 
     torch.set_num_threads(args.threads)
