@@ -16,7 +16,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("input", metavar="IN", help="HR image or folder")
     p.add_argument("output", metavar="OUT", help="output folder (or file when IN is a file)")
     p.add_argument("--scale", help="downscaling factor; required for bicubic, fixes s for blind")
-    p.add_argument("--preset", default="bicubic", help="bicubic (Eq. 4) or blind (Eq. 5, Table 8 ranges)")
+    p.add_argument("--preset", default="bicubic",
+                   help="bicubic (Eq. 4), blind (Eq. 5, Table 8 ranges), realworld (second-order chain: blur, "
+                        "resize, noise, JPEG twice; film grain) or oldphoto (grey/sepia, fading, grain, then "
+                        "realworld)")
     p.add_argument("--seed", type=int, default=0, help="run seed; each image's seed derives from it and its name")
     p.add_argument("--kernel", default="matlab", help="resize kernel: matlab, pil, cv2, bilinear")
     p.add_argument("--back", action="store_true", help="upsample the LR back to the HR size")
