@@ -79,10 +79,12 @@ def test_every_prior_method_has_paper_and_smoke_configs():
 
 @pytest.mark.parametrize("path", PRIOR_CONFIGS, ids=lambda p: p.stem)
 def test_configs_build(path):
-    if path.stem.startswith("hourglass"):
-        from facesr.models.prior.landmark_training import load_landmark_config
+    if path.stem.startswith("hourglass"):  # the landmark recipe (tests/models/test_landmark_training.py)
+        from facesr.models.prior.hourglass import StackedHourglass
 
-        load_landmark_config(path)
+        cfg = load_config(path)
+        WeightedLoss(cfg.losses)
+        StackedHourglass(**cfg.generator.options)
         return
     from facesr.models import create, create_part
 
@@ -138,63 +140,5 @@ def test_fan_heatmap_loss_is_frozen_and_needs_weights(tmp_path):
     value = loss(sr, torch.rand(2, 3, 64, 64))
     value.backward()
     assert sr.grad is not None and not any(p.requires_grad for p in loss.net.parameters())
-    with pytest.raises(InputError, match="landmark_training"):
+    with pytest.raises(InputError, match="hourglass_landmarks.yaml"):
         FANHeatmapLoss(weights=str(tmp_path / "none.safetensors"))(sr, sr)
-
-
-def test_landmark_training_resumes_and_exports(tmp_path, prepared):
-    from facesr.models.prior.landmark_net import load_landmark_net
-    from facesr.models.prior.landmark_training import load_landmark_config, nme, train_landmarks
-
-    def cfg(iterations):
-        return load_landmark_config(CONFIGS / "landmarks" / "hourglass_landmarks.yaml", [
-            f"data.root={prepared}", "data.val_count=2", "data.batch_size=2", f"iterations={iterations}",
-            "val_every=2", "log_every=1", f"output={tmp_path / 'lm'}", "model.channels=16", "model.depth=2"])
-
-    first = train_landmarks(cfg(2), progress=False)
-    assert first["iteration"] == 2 and first["best_nme"] > 0
-    second = train_landmarks(cfg(4), progress=False)  # resumes from checkpoints/last.pt
-    assert second["iteration"] == 4
-    rows = (tmp_path / "lm" / "train_log.csv").read_text().splitlines()
-    assert [r.split(",")[0] for r in rows[1:]] == ["1", "2", "3", "4"]
-    net = load_landmark_net(second["weights"])
-    assert net.stem[0].out_channels == 4 and not net.training
-    truth = torch.rand(3, 68, 2).numpy() * 100
-    assert nme(truth, truth).tolist() == [0.0, 0.0, 0.0]
-
-
-def test_random_similarity_moves_points_with_the_pixels():
-    from facesr.models.prior.landmark_training import random_similarity
-
-    n, size = 6, 64
-    faces = torch.zeros(n, 3, size, size)
-    spots = [(20, 30), (40, 12), (50, 50)]
-    for x, y in spots:
-        faces[:, :, y - 1 : y + 2, x - 1 : x + 2] = 1.0
-    points = torch.tensor([spots], dtype=torch.float32).repeat(n, 1, 1)
-    gen = torch.Generator().manual_seed(0)
-    warped, moved = random_similarity(faces, points, 15, 0.1, 5, generator=gen)
-    assert warped.shape == faces.shape and moved.shape == points.shape
-    assert not torch.allclose(moved, points)
-    for i in range(n):
-        for x, y in moved[i].tolist():
-            assert warped[i, 0, round(y), round(x)] > 0.5  # the bright spot travelled with its point
-    same, kept = random_similarity(faces, points, 0, 0, 0)
-    assert same is faces and kept is points
-
-
-def test_random_degrade_blurs_the_chosen_faces_only():
-    from facesr.models.prior.landmark_training import random_degrade
-
-    faces = torch.rand(8, 3, 32, 32)
-    assert random_degrade(faces, 0.0) is faces
-    out = random_degrade(faces, 1.0, generator=torch.Generator().manual_seed(0))
-    assert out.shape == faces.shape and 0 <= float(out.min()) and float(out.max()) <= 1
-    # every face lost high frequencies: neighbouring pixels differ less than in the noise input
-    def tv(x):
-        return (x[..., 1:, :] - x[..., :-1, :]).abs().mean(dim=(1, 2, 3))
-
-    assert (tv(out) < tv(faces) * 0.8).all()
-    half = random_degrade(faces, 0.5, generator=torch.Generator().manual_seed(1))
-    same = [(torch.equal(half[i], faces[i])) for i in range(8)]
-    assert any(same) and not all(same)

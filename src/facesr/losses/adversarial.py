@@ -4,11 +4,16 @@ SPGAN's supervised pixel-wise discriminator loss (Eq. 19-20).
 Discriminator outputs are raw scores (logits), any shape ``N x ...``; every loss is a mean over
 all elements. ``GANLoss.generator(fake)`` is what the generator minimises, and
 ``GANLoss.discriminator(real, fake)`` what the discriminator minimises.
+
+Every loss that trains a critic answers one interface, ``critic_loss(critic)``, on a :class:`Critic`: the
+critic's outputs on real and generated images, and the critic itself for losses that need more of it
+(Eq. 16's real faces with mismatched attributes). The training engine calls only that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +22,30 @@ from torch import nn
 from ..errors import ConfigError
 
 GAN_MODES = ("vanilla", "lsgan", "wgan", "wgan_gp", "hinge")
+
+
+class Critic:
+    """A critic as the loss that trains it sees it in one iteration (the argument of ``critic_loss``).
+
+    ``run(images, conditions)`` runs the critic; ``real`` and ``fake``: the real (HR) and generated (SR,
+    detached) images; ``conditions``: the critic's keyword inputs besides the image (e.g. ``attributes``).
+    ``d_real`` and ``d_fake``, its outputs on ``real`` and on ``fake``, are computed on construction, in
+    this order. ``critic(images, **changes)`` runs it on other images or with some conditions replaced.
+    ``name`` (the network's config key) and ``term`` (its loss term) name it in messages.
+    """
+
+    def __init__(self, run: Callable[[torch.Tensor, dict[str, Any]], torch.Tensor], real: torch.Tensor,
+                 fake: torch.Tensor, conditions: Mapping[str, Any] | None = None, *, name: str = "critic",
+                 term: str | None = None) -> None:
+        self._run = run
+        self.real, self.fake = real, fake
+        self.conditions = dict(conditions or {})
+        self.name, self.term = name, term
+        self.d_real = run(real, self.conditions)
+        self.d_fake = run(fake, self.conditions)
+
+    def __call__(self, images: torch.Tensor, **changes: Any) -> torch.Tensor:
+        return self._run(images, {**self.conditions, **changes})
 
 
 class GANLoss(nn.Module):
@@ -62,6 +91,9 @@ class GANLoss(nn.Module):
         if self.mode == "hinge":
             return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
         return fake.mean() - real.mean()
+
+    def critic_loss(self, critic: Critic) -> torch.Tensor:
+        return self.discriminator(critic.d_real, critic.d_fake)
 
     def forward(self, fake: torch.Tensor) -> torch.Tensor:
         return self.generator(fake)
@@ -117,6 +149,9 @@ class SupervisedPixelGANLoss(nn.Module):
                       sr: torch.Tensor) -> torch.Tensor:
         margin = pixel_distance(hr.detach(), sr.detach())
         return F.relu(margin - (d_real - d_fake)).mean()
+
+    def critic_loss(self, critic: Critic) -> torch.Tensor:
+        return self.discriminator(critic.d_real, critic.d_fake, critic.real, critic.fake)
 
     def generator(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
         return (d_real.detach() - d_fake).mean()

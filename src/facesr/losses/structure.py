@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
 from ._norms import check_criterion, distance
+
+if TYPE_CHECKING:
+    from .adversarial import Critic
 
 
 class CycleLoss(nn.Module):
@@ -89,14 +94,21 @@ def mismatched_attributes(attributes: torch.Tensor) -> torch.Tensor:
 class AttributeDiscriminatorLoss(nn.Module):
     """Eq. 16, the attribute-conditional discriminator of FSRSA / AGCycleGAN, on logits:
 
-    ``L_D = -log D(hr, A) - log(1 - D(sr, A)) - log(1 - D(hr, A~))`` (:meth:`discriminator`), and
-    the generator's ``-log D(sr, A)`` (:meth:`generator`).
+    ``L_D = -log D(hr, A) - log(1 - D(sr, A)) - log(1 - D(hr, A~))`` (:meth:`discriminator`, and
+    :meth:`critic_loss` on an attribute-conditional critic), and the generator's ``-log D(sr, A)``
+    (:meth:`generator`).
     """
 
     def discriminator(self, real_matched: torch.Tensor, fake_matched: torch.Tensor,
                       real_mismatched: torch.Tensor) -> torch.Tensor:
         return (F.softplus(-real_matched).mean() + F.softplus(fake_matched).mean()
                 + F.softplus(real_mismatched).mean())
+
+    def critic_loss(self, critic: Critic) -> torch.Tensor:
+        if "attributes" not in critic.conditions:
+            raise ConfigError(f"{critic.name}: loss {critic.term!r} (Eq. 16) needs an attribute-conditional critic")
+        wrong = mismatched_attributes(critic.conditions["attributes"])
+        return self.discriminator(critic.d_real, critic.d_fake, critic(critic.real, attributes=wrong))
 
     def generator(self, fake_matched: torch.Tensor) -> torch.Tensor:
         return F.softplus(-fake_matched).mean()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .recipes import split_recipe
 
 
 @dataclass
@@ -184,12 +185,15 @@ class TrainConfig:
 @dataclass
 class Config:
     """A training run: ``generator`` and optional other ``nets``, the ``losses`` (weighted terms,
-    :class:`facesr.losses.WeightedLoss`), ``data``, ``train`` loop settings, ``output`` folder."""
+    :class:`facesr.losses.WeightedLoss`), ``data``, ``train`` loop settings, ``output`` folder.
+    ``recipe``: what one iteration does (:mod:`facesr.training.recipes`): a name (``sr``, the default)
+    or a mapping of ``type`` (the name) and the recipe's options."""
 
     name: str = "run"
     output: str = "runs/run"
     scale: int = 8
     seed: int = 0
+    recipe: Any = "sr"
     generator: NetConfig = field(default_factory=NetConfig)
     nets: dict[str, NetConfig] = field(default_factory=dict)
     losses: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -424,6 +428,7 @@ def validate(cfg: Config) -> Config:
     """Cross-field checks that types alone cannot express."""
     if cfg.scale < 1:
         raise ConfigError(f"scale must be positive, got {cfg.scale}")
+    split_recipe(cfg.recipe)
     if not cfg.generator.model:
         raise ConfigError("generator.model is required (a zoo name, e.g. rcan)")
     if cfg.generator.role != "generator":

@@ -1,10 +1,11 @@
-"""The training engine: one loop for every recipe of the zoo.
+"""The training engine: one loop for every recipe.
 
-A run has a generator and optional other networks (critics trained by their adversarial loss,
-joint networks trained by the generator's loss, frozen helpers), each with its optimiser,
-scheduler, update ratio and optional EMA; the generator's loss is the weighted sum of the config's
-``losses`` (:class:`facesr.losses.WeightedLoss`) evaluated on a context of batch tensors, the SR
-output and lazily computed network outputs (``d_fake``, ``d_real``, ``<net>_fake``, joint outputs).
+A run is this loop and a recipe (:mod:`facesr.training.recipes`, named by the config's ``recipe``;
+``sr`` by default). The loop builds the networks the recipe declares, each with its optimiser,
+scheduler, update ratio, gradient scaler and optional EMA, and owns everything around an iteration:
+resume, time limits (re-planning the schedules), NaN rollback, signals, logs (CSV, TensorBoard),
+checkpoints (atomic, pruned), validation, distributed training and precision (bf16, channels-last).
+The recipe owns the iteration itself (``step(batch, iteration)``), its data and its validation score.
 
 Iterations count from 1; a checkpoint at iteration ``k`` holds the state after ``k`` updates and
 the data position follows from ``k``, so a resumed run continues exactly where it stopped.
@@ -33,16 +34,12 @@ from .distributed import DistInfo, all_reduce_mean, all_reduce_sum, barrier, gat
 from .ema import ModelEMA
 from .logs import CSVLog, Progress, TensorBoard
 from .optim import build_optimizer, build_scheduler
+from .recipes import build_recipe
+from .recipes.base import NonFinite
 
 
 class TrainingError(FacesrError):
     """Training cannot go on (a non-finite loss with rollback off or exhausted, ...)."""
-
-
-class _NonFinite(Exception):
-    def __init__(self, iteration: int, what: str) -> None:
-        super().__init__(what)
-        self.iteration, self.what = iteration, what
 
 
 @dataclass
@@ -70,7 +67,8 @@ def _scheduler_state(s: torch.optim.lr_scheduler.LambdaLR) -> dict[str, Any]:
 
 
 class Trainer:
-    """Builds everything a :class:`~facesr.training.config.Config` describes and runs it.
+    """Builds everything a :class:`~facesr.training.config.Config` describes and runs it: the loop
+    around the config's recipe (``self.recipe``).
 
     ``resume``: ``True`` (the run folder's ``last.pt``, or a fresh start if there is none), a
     checkpoint path, or ``None``. ``train_set``: a dataset of ``{"lr", "hr", ...}`` dicts to use
@@ -80,8 +78,6 @@ class Trainer:
 
     def __init__(self, cfg: Config, *, resume: bool | str | os.PathLike[str] | None = None,
                  train_set: Any = None, val_faces: np.ndarray | None = None) -> None:
-        from ..models import create, create_part, model_info
-
         self.cfg = cfg
         t = cfg.train
         if t.deterministic:
@@ -111,19 +107,12 @@ class Trainer:
         self.ckpt_dir = self.out / "checkpoints"
         self._check_run_folder(resume)
 
-        # networks ------------------------------------------------------------------------------
-        g = cfg.generator
-        self.info = model_info(g.model)
-        self.input_mode = self.info["input"]
-        self.model_desc = {"name": self.info["name"], "scale": cfg.scale, "options": dict(g.options)}
-        self.net_cfg: dict[str, NetConfig] = {"generator": g, **cfg.nets}
+        # the recipe and its networks --------------------------------------------------------------
+        self.recipe = build_recipe(self)
+        self.net_cfg: dict[str, NetConfig] = self.recipe.networks()
         self.nets: dict[str, nn.Module] = {}
         for name, nc in self.net_cfg.items():
-            seed = cfg.seed + 1000 * len(self.nets)
-            if nc.part:
-                net = create_part(nc.model, nc.part, cfg.scale, seed=seed, **nc.options)
-            else:
-                net = create(nc.model, cfg.scale, seed=seed, **nc.options)
+            net = self.recipe.build_network(name, nc, cfg.seed + 1000 * len(self.nets))
             if nc.init:
                 from ..models.weights import load_weights
 
@@ -134,7 +123,8 @@ class Trainer:
                 net.requires_grad_(False).eval()
             self.nets[name] = net
         self._seed_rngs()
-        self.ema = {n: ModelEMA(net, nc.ema) for n, nc in self.net_cfg.items() if nc.ema > 0 and nc.role != "frozen"}
+        self.ema = {n: ModelEMA(self.nets[n], nc.ema) for n, nc in self.net_cfg.items()
+                    if nc.ema > 0 and nc.role != "frozen"}
         self.trained = [n for n, nc in self.net_cfg.items() if nc.role != "frozen"]
         self.wrapped: dict[str, nn.Module] = dict(self.nets)
         if self.dist.enabled:
@@ -142,36 +132,25 @@ class Trainer:
                 ids = [self.device.index] if self.device.type == "cuda" else None
                 self.wrapped[n] = nn.parallel.DistributedDataParallel(self.nets[n], device_ids=ids)
 
-        # losses, optimisers ----------------------------------------------------------------------
-        from ..losses import WeightedLoss
-
-        self.loss = WeightedLoss(cfg.losses).to(self.device)
+        # the recipe's losses, optimisers ------------------------------------------------------------
+        self.recipe.setup()
         self.optimizers = {n: build_optimizer(self.nets[n].parameters(), self.net_cfg[n].optimizer)
                            for n in self.trained}
         self.schedulers = {n: build_scheduler(o, self.net_cfg[n].scheduler, t.iterations)
                            for n, o in self.optimizers.items()}
         self.scalers = {n: torch.amp.GradScaler("cuda", enabled=self.amp) for n in self.trained}
-        self.critics = [n for n in self.trained if self.net_cfg[n].role == "critic"]
-        self.joint = [n for n in self.trained if self.net_cfg[n].role == "joint"]
-        for n in self.critics:
-            self.loss.term(self.net_cfg[n].loss)  # exists (validated), fail early otherwise
-        self.aux_outputs = tuple(getattr(self.nets["generator"], "aux_outputs", ()))
-        from .requirements import net_inputs
-
-        self.net_inputs = {n: net_inputs(net) for n, net in self.nets.items()}  # batch keys passed to each net
 
         # data ------------------------------------------------------------------------------------
         from torch.utils.data import DataLoader
 
-        from .data import ResumableSampler, build_train_set, ignore_interrupts
+        from .data import ResumableSampler, ignore_interrupts
 
         d = cfg.data.train
-        self.train_set = train_set if train_set is not None else build_train_set(d, cfg.scale, cfg.seed)
+        self.train_set = train_set if train_set is not None else self.recipe.train_set()
         self.sampler = ResumableSampler(self.train_set, self.dist.world_size, self.dist.rank, cfg.seed)
         self.batch_size = d.batch_size
         self.iters_per_epoch = self.sampler.num_samples // d.batch_size
-        self._check_loss_inputs(train_set)
-        self._check_net_inputs(train_set)
+        self.recipe.check_data(given=train_set is not None)
         if self.iters_per_epoch < 1:
             raise ConfigError(f"data.train: {len(self.train_set)} images cannot fill one batch of {d.batch_size} "
                               f"per process ({self.dist.world_size} processes)")
@@ -179,22 +158,8 @@ class Trainer:
                                  num_workers=d.num_workers, drop_last=True,
                                  worker_init_fn=ignore_interrupts if d.num_workers > 0 else None,
                                  pin_memory=self.device.type == "cuda")
-        self.validator = None
-        v = cfg.data.val
-        if v.enabled:
-            from .data import load_val_faces
-            from .validation import Validator
-
-            names, hr = (None, val_faces) if val_faces is not None else load_val_faces(v, cfg.data.train.size)
-            val_lr = None
-            if v.degradation:
-                from .data import degraded_val_lr
-
-                val_lr = degraded_val_lr(hr, v, cfg.scale, d.kernel)
-            self.validator = Validator(hr, scale=cfg.scale, protocol=v.protocol, metrics=v.metrics,
-                                       input_mode=self.input_mode, kernel=d.kernel, batch_size=v.batch_size,
-                                       dist=self.dist, device=self.device, conditions=self._val_conditions(names),
-                                       lr=val_lr)
+        #: scores the generator (``__call__(net)``, ``higher_better``, ``baseline``); ``None``: no validation
+        self.validator = self.recipe.validator(val_faces) if cfg.data.val.enabled else None
 
         # state and logs --------------------------------------------------------------------------
         self.iteration = 0
@@ -226,70 +191,6 @@ class Trainer:
             raise ConfigError(f"{self.out} already holds a run (checkpoints/last.pt): pass --resume to continue "
                               "it, or set output= to a new folder")
 
-    def _check_loss_inputs(self, train_set: Any) -> None:
-        """Fail before training when a loss term needs a key nothing provides (a prior the data does
-        not load, an output the generator does not have), naming the data option that provides it."""
-        from ..data.paired import PRIORS
-
-        keys = {"hr", "lr", "index", "seed", "input", "sr", *self.aux_outputs}
-        keys |= set(train_set[0]) if train_set is not None else set(self.cfg.data.train.priors)
-        for n, nc in self.net_cfg.items():
-            if nc.role == "critic":
-                keys |= {f"{n}_fake", f"{n}_real"} | ({"d_fake", "d_real"} if n == "discriminator" else set())
-            elif nc.output:
-                keys.add(nc.output)
-        terms = [t for t in self.loss.terms if t.weight != 0]
-        priors = {k for t in terms for k in t.inputs if k not in keys and k in PRIORS}
-        for t in terms:
-            missing = [k for k in t.inputs if k not in keys]
-            if not missing:
-                continue
-            k = missing[0]
-            if k in PRIORS:
-                need = [p for p in PRIORS if p in set(self.cfg.data.train.priors) | priors]
-                how = ("run 'facesr data prepare --landmarks' (a prepared cache: data.train.dataset: prepared, "
-                       "root: <cache folder>) and " if k in ("landmarks", "heatmaps", "parsing") else "")
-                raise ConfigError(f"loss term {t.name!r} needs {k!r}, which the training data does not provide: "
-                                  f"{how}set data.train.priors: [{', '.join(need)}]")
-            raise ConfigError(f"loss term {t.name!r} needs {k!r}, which neither the data, the generator "
-                              f"({self.info['name']}) nor a network of 'nets' provides")
-
-    def _check_net_inputs(self, train_set: Any) -> None:
-        """Fail before training when a network takes a batch key (attributes, identity pairs) the data lacks."""
-        from ..errors import InputError
-        from .requirements import check_keys, needed_keys, prior_hint
-
-        need = needed_keys(self.nets)
-        have = set(train_set[0]) if train_set is not None else set(self.cfg.data.train.priors)
-        check_keys(need, have, self.info["display"], self.cfg.data.train.priors)
-        if need and train_set is None and len(self.train_set):
-            try:  # the priors are configured; does the dataset have them? (one item, before any training)
-                self.train_set[0]
-            except InputError as exc:
-                raise ConfigError(f"{self.info['display']}: data.train ({self.cfg.data.train.dataset}): {exc}; "
-                                  f"{prior_hint(list(need))}") from None
-
-    def _val_conditions(self, names: list[str] | None) -> dict[str, torch.Tensor] | None:
-        """Inputs besides the face that the generator needs at validation (given attributes)."""
-        from .requirements import net_inputs, val_conditions
-
-        keys = net_inputs(self.nets["generator"], training=False)
-        if not keys:
-            return None
-        if names is None:
-            raise ConfigError(f"{self.info['display']} needs {', '.join(keys)} for validation faces; "
-                              "validate on a dataset (data.val) rather than given faces")
-        v = self.cfg.data.val
-        return val_conditions(v.dataset, v.root, names, keys, self._attribute_names())
-
-    def _attribute_names(self) -> list[str] | None:
-        """The attribute order of the training set (a paired set fixes it on its first item)."""
-        from .requirements import attribute_names_of
-
-        if attribute_names_of(self.train_set) is None and len(self.train_set):
-            self.train_set[0]
-        return attribute_names_of(self.train_set)
-
     def _seed_rngs(self) -> None:
         s = self.cfg.seed + self.dist.rank
         torch.manual_seed(s)
@@ -304,7 +205,7 @@ class Trainer:
             "format": ckpt.FORMAT,
             "iteration": self.iteration,
             "config": dump_config(self.cfg),
-            "model": self._model_record(),
+            "model": self.recipe.model_record(),
             "nets": {n: net.state_dict() for n, net in self.nets.items()},
             "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
             "schedulers": {n: _scheduler_state(s) for n, s in self.schedulers.items()},
@@ -318,14 +219,6 @@ class Trainer:
             "total": self.total,
             "precision": self.precision.as_dict() if self.precision is not None else None,
         }
-
-    def _model_record(self) -> dict[str, Any]:
-        """``model_desc`` plus, for a generator conditioned on given attributes, their names in the
-        order the network reads them (so ``facesr bench`` can feed a test set's labels)."""
-        if "attributes" not in self.net_inputs["generator"]:
-            return self.model_desc
-        names = self._attribute_names()
-        return {**self.model_desc, "attributes": names} if names else self.model_desc
 
     def save(self, best: bool = False) -> Path | None:
         """Checkpoint the current iteration (numbered file + ``last.pt``; ``best.pt`` if ``best``)."""
@@ -342,7 +235,7 @@ class Trainer:
     def restore(self, path: str | os.PathLike[str]) -> None:
         """Load a checkpoint: weights, optimisers, schedulers, scalers, EMA, RNG states, position."""
         state = ckpt.load_checkpoint(path)
-        ckpt.check_same_model(state, self.model_desc, path)
+        ckpt.check_same_model(state, self.recipe.model_desc, path)
         missing = [n for n in self.nets if n not in state["nets"]]
         if missing:
             raise ckpt.CheckpointError(f"{path}: checkpoint has no weights for net(s) {', '.join(missing)}")
@@ -386,12 +279,7 @@ class Trainer:
             self.train_log.truncate(self.iteration)
             self.val_log.truncate(self.iteration)
 
-    # -- one iteration ----------------------------------------------------------------------------
-    def _autocast(self):
-        if self.amp:
-            return torch.autocast("cuda", dtype=torch.float16)
-        return self.precision.autocast(self.device) if self.precision is not None else nullcontext()
-
+    # -- precision --------------------------------------------------------------------------------
     def _settle_precision(self) -> None:
         """Fix the run's precision and memory layout before the first step: the configured one, the
         checkpoint's, or the start-up probe's (``auto``); applied to every network, recorded in the run
@@ -400,15 +288,11 @@ class Trainer:
 
         timings: dict[str, float] = {}
         if self.precision is None:
-            from ..models import model_input
             from .data import collate_to
 
             batch = collate_to(next(iter(self.loader)), self.device)
-            x = model_input(batch["lr"], self.input_mode, self.cfg.scale, kernel=self.cfg.data.train.kernel)
+            probe_net, x = self.recipe.probe(batch)
             t = self.cfg.train
-            net = self.nets["generator"]
-            kw = {k: batch[k] for k in self.net_inputs["generator"]}
-            probe_net = net if not kw else _Bound(net, kw)
             self.precision, timings = choose(t.precision, t.channels_last, self.device, probe_net, x)
         apply_layout(self.nets, self.precision)
         if self.dist.is_main:
@@ -424,10 +308,12 @@ class Trainer:
                   f"{' channels-last' if self.precision.channels_last else ''} ({self.precision.how}{probe})",
                   file=sys.stderr)
 
-    def _critic_input(self, name: str, image: torch.Tensor, lr_up: Any) -> torch.Tensor:
-        if self.net_cfg[name].condition == "lr":
-            return torch.cat([lr_up(), image], dim=1)
-        return image
+    # -- what recipes use: autocast, due, update -----------------------------------------------------
+    def autocast(self):
+        """The context of the networks' forward passes: float16 under ``train.amp``, else the run's precision."""
+        if self.amp:
+            return torch.autocast("cuda", dtype=torch.float16)
+        return self.precision.autocast(self.device) if self.precision is not None else nullcontext()
 
     def _step_net(self, name: str) -> None:
         opt, scaler = self.optimizers[name], self.scalers[name]
@@ -438,104 +324,23 @@ class Trainer:
         scaler.step(opt)
         scaler.update()
 
-    def _due(self, name: str, it: int) -> bool:
+    def due(self, name: str, it: int) -> bool:
+        """Whether network ``name`` is updated at iteration ``it`` (its ``every``: update ratio)."""
         return (it - 1) % self.net_cfg[name].every == 0
 
-    def step(self, batch: dict[str, Any], it: int) -> dict[str, torch.Tensor]:
-        """One iteration: generator update (if due), then each due critic. Returns loss values."""
-        from ..losses import Context
-        from ..losses.adversarial import SupervisedPixelGANLoss, gradient_penalty
-        from ..losses.structure import AttributeDiscriminatorLoss, mismatched_attributes
-        from ..models import model_input
-        from .data import collate_to
-
-        batch = collate_to(batch, self.device)
-        lr, hr = batch["lr"], batch["hr"]
-        x = model_input(lr, self.input_mode, self.cfg.scale, kernel=self.cfg.data.train.kernel)
-        if self.precision is not None:
-            x = self.precision.layout(x)
-        g_due = self._due("generator", it)
-        up: dict[str, torch.Tensor] = {}
-
-        def lr_up() -> torch.Tensor:
-            if "v" not in up:
-                up["v"] = x if self.input_mode == "upsampled" else model_input(
-                    lr, "upsampled", self.cfg.scale, kernel=self.cfg.data.train.kernel)
-            return up["v"]
-
-        extra: dict[str, torch.Tensor] = {}
-        kw = {n: {k: batch[k] for k in keys} for n, keys in self.net_inputs.items()}  # e.g. attributes
-        with self._autocast(), (nullcontext() if g_due else torch.no_grad()):
-            if self.aux_outputs:  # several outputs (coarse SR, predicted priors, every step's SR, ...)
-                extra = dict(self.wrapped["generator"](x, **kw["generator"], aux=True))
-                sr = extra.pop("sr")
-            else:
-                sr = self.wrapped["generator"](x, **kw["generator"])
-        sr = sr.float()  # losses and critics see float32 images (bf16 would round them)
-        extra = {k: (v.float() if isinstance(v, torch.Tensor) and v.is_floating_point() else v)
-                 for k, v in extra.items()}
-        producers: dict[str, Any] = {}
-        for n in self.critics:
-            raw = self.nets[n]
-            for suffix, img in (("fake", lambda: sr), ("real", lambda: hr)):
-                def produce(raw=raw, n=n, img=img):
-                    return raw(self._critic_input(n, img(), lr_up), **kw[n])
-                producers[f"{n}_{suffix}"] = produce
-                if n == "discriminator":
-                    producers[f"d_{suffix}"] = produce
-        for n in self.joint + [k for k, c in self.net_cfg.items() if c.role == "frozen"]:
-            nc = self.net_cfg[n]
-            if nc.output:
-                producers[nc.output] = lambda n=n, nc=nc: self.wrapped[n](ctx[nc.input])
-        ctx = Context({**batch, **extra, "input": x, "sr": sr}, producers)
-        values: dict[str, torch.Tensor] = {}
-        if g_due:
-            for n in self.critics:
-                self.nets[n].requires_grad_(False)
-            with self._autocast():
-                total, parts = self.loss(ctx)
-            for n in self.critics:
-                self.nets[n].requires_grad_(True)
-            values.update(parts)
-            values["loss"] = total.detach()
-            if not torch.isfinite(total):
-                bad = [k for k, v in parts.items() if not torch.isfinite(v)] or ["total"]
-                raise _NonFinite(it, f"generator loss term(s) {', '.join(bad)}")
-            names = ["generator", *self.joint]
-            for n in names:
-                self.optimizers[n].zero_grad(set_to_none=True)
-            self.scalers["generator"].scale(total).backward()
-            for n in names:
-                self._step_net(n)
-        for n in self.critics:
-            if not self._due(n, it):
-                continue
-            nc, net = self.net_cfg[n], self.wrapped[n]
-            term = self.loss.term(nc.loss).module
-            fake_img = sr.detach()
-            with self._autocast():
-                d_real = net(self._critic_input(n, hr, lr_up), **kw[n])
-                d_fake = net(self._critic_input(n, fake_img, lr_up), **kw[n])
-                if isinstance(term, SupervisedPixelGANLoss):
-                    d_loss = term.discriminator(d_real, d_fake, hr, fake_img)
-                elif isinstance(term, AttributeDiscriminatorLoss):  # Eq. 16: also real faces, wrong attributes
-                    if "attributes" not in kw[n]:
-                        raise ConfigError(f"nets.{n}: loss {nc.loss!r} (Eq. 16) needs an attribute-conditional critic")
-                    wrong = {**kw[n], "attributes": mismatched_attributes(kw[n]["attributes"])}
-                    d_loss = term.discriminator(d_real, d_fake, net(self._critic_input(n, hr, lr_up), **wrong))
-                elif hasattr(term, "discriminator"):
-                    d_loss = term.discriminator(d_real, d_fake)
-                else:
-                    raise ConfigError(f"nets.{n}.loss names term {nc.loss!r}, which has no discriminator loss")
-            if nc.gp_weight > 0:
-                d_loss = d_loss + nc.gp_weight * gradient_penalty(
-                    lambda t, n=n, net=net: net(self._critic_input(n, t, lr_up), **kw[n]), hr, fake_img)
-            values[f"{n}_loss"] = d_loss.detach()
-            if not torch.isfinite(d_loss):
-                raise _NonFinite(it, f"{n} loss")
+    def update(self, loss: torch.Tensor, names: list[str]) -> None:
+        """Backpropagate ``loss`` (through the gradient scaler of ``names[0]``) and step the networks
+        ``names`` (their gradients zeroed first; ``clip_grad`` applied)."""
+        for n in names:
             self.optimizers[n].zero_grad(set_to_none=True)
-            self.scalers[n].scale(d_loss).backward()
+        self.scalers[names[0]].scale(loss).backward()
+        for n in names:
             self._step_net(n)
+
+    # -- one iteration ----------------------------------------------------------------------------
+    def step(self, batch: dict[str, Any], it: int) -> dict[str, torch.Tensor]:
+        """One iteration: the recipe's step, then every scheduler and EMA. Returns the loss values."""
+        values = self.recipe.step(batch, it)
         for s in self.schedulers.values():
             s.step()
         for n, e in self.ema.items():
@@ -560,10 +365,19 @@ class Trainer:
             self.best = {"metric": key, "value": value, "iteration": self.iteration}
         if self.dist.is_main:
             row = {"iteration": self.iteration, **scores,
-                   **{f"bicubic_{k}": v for k, v in self.validator.baseline.items()}}
+                   **{f"{self._baseline_name}_{k}": v for k, v in self.validator.baseline.items()}}
             self.val_log.append(row)
             self.tb.scalars(scores, self.iteration, "val")
         return better
+
+    @property
+    def _baseline_name(self) -> str:
+        return getattr(self.validator, "baseline_name", "bicubic")
+
+    def _val_line(self, it: int, scores: dict[str, float]) -> str:
+        base = self.validator.baseline
+        return f"[{it}] " + ", ".join(f"{k} {s:.4f}" + (f" ({self._baseline_name} {base[k]:.4f})" if k in base else "")
+                                      for k, s in scores.items())
 
     # -- the loop ---------------------------------------------------------------------------------
     def _set_total(self, total: int) -> None:
@@ -626,10 +440,10 @@ class Trainer:
                 rolled_back = False
                 for batch in self.loader:
                     it = self.iteration + 1
-                    bad: _NonFinite | None = None
+                    bad: NonFinite | None = None
                     try:
                         values = self.step(batch, it)
-                    except _NonFinite as exc:
+                    except NonFinite as exc:
                         values, bad = {}, exc
                     nan = 1.0 if bad is not None else 0.0
                     now = time.perf_counter()
@@ -639,7 +453,7 @@ class Trainer:
                         flags = all_reduce_sum(torch.tensor([nan, stop, late], dtype=torch.float64), self.dist)
                         nan, stop, late = float(flags[0]), float(flags[1]), float(flags[2])
                     if nan:
-                        self._handle_nonfinite(bad or _NonFinite(it, "a loss on another process"))
+                        self._handle_nonfinite(bad or NonFinite(it, "a loss on another process"))
                         rolled_back = True
                         sums, count = {}, 0
                         last_saved = self.iteration
@@ -672,8 +486,8 @@ class Trainer:
                         result.last_val = scores
                         improved = self._record_val(scores)
                         if self.dist.is_main:
-                            progress.write(f"[{it}] " + ", ".join(
-                                f"{k} {s:.4f} (bicubic {self.validator.baseline[k]:.4f})" for k, s in scores.items()))
+                            progress.write(self._val_line(it, scores))
+                        self.recipe.on_validation(scores, improved)
                     if (t.checkpoint_every > 0 and it % t.checkpoint_every == 0) or it == self.total or \
                             improved or stop:
                         self.save(best=improved)
@@ -713,7 +527,7 @@ class Trainer:
         self.train_log.append(row)
         self.tb.scalars({k: float(v) for k, v in zip(keys, vec)}, self.iteration, "train")
 
-    def _handle_nonfinite(self, exc: _NonFinite) -> None:
+    def _handle_nonfinite(self, exc: NonFinite) -> None:
         t = self.cfg.train
         last = self.ckpt_dir / "last.pt"
         if t.on_nan == "stop" or self.rollbacks >= t.max_rollbacks or not last.is_file():
@@ -737,13 +551,3 @@ class Trainer:
     def close(self) -> None:
         teardown(self.dist)
 
-
-class _Bound(nn.Module):
-    """A network with its extra batch inputs bound (for the precision probe)."""
-
-    def __init__(self, net: nn.Module, kw: dict[str, Any]) -> None:
-        super().__init__()
-        self.net, self.kw = net, kw
-
-    def forward(self, x: torch.Tensor) -> Any:
-        return self.net(x, **self.kw)

@@ -1,8 +1,8 @@
 """The standalone 68-landmark heatmap network as a file: save / load (safetensors with the
 constructor options in the metadata) and landmark prediction in HR pixels.
 
-Weights are written by :mod:`facesr.models.prior.landmark_training`
-(``configs/landmarks/hourglass_landmarks.yaml``); no pretrained FAN can be obtained offline, so none
+Weights are written by the training engine's landmark recipe (:mod:`facesr.training.recipes.landmarks`,
+``facesr train configs/landmarks/hourglass_landmarks.yaml``); no pretrained FAN can be obtained offline, so none
 is bundled until one is trained here.
 """
 
@@ -64,8 +64,8 @@ def load_landmark_net(path: str | os.PathLike[str] | None = None, device: Any = 
 
     p = resolve_landmark_weights(path)
     if not p.is_file():
-        raise InputError(f"{p}: landmark network weights not found (train them with 'python -m "
-                         "facesr.models.prior.landmark_training configs/landmarks/hourglass_landmarks.yaml')")
+        raise InputError(f"{p}: landmark network weights not found (train them with 'facesr train "
+                         "configs/landmarks/hourglass_landmarks.yaml')")
     try:
         with safe_open(str(p), "pt") as fh:
             meta = fh.metadata() or {}
