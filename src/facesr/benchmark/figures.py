@@ -15,6 +15,7 @@ def pick_images(result, scale: int, count: int = 3) -> list[tuple[str, str]]:
     base = per.get("bicubic", {}).get(s, {})
     if not base:
         return []
+    methods = [m for m in methods if s in per.get(m, {})]  # a method without this scale has no images
     if methods:
         best = max(methods, key=lambda m: result.rows[[r["method"] for r in result.rows].index(m)]["scores"]
                    .get(s, {}).get("psnr", float("-inf")))
@@ -65,5 +66,7 @@ def grid_for_scale(result, images, scale: int, picks: list[tuple[str, str]]) -> 
         i = idx[name]
         lr = images[scale]["lr"][i]
         lr_big = np.repeat(np.repeat(lr, scale, axis=0), scale, axis=1)
-        rows.append([lr_big, *(images[scale][m][i] for m in labels), images["hr"][i]])
+        blank = np.full_like(images["hr"][i], 255)  # a method that cannot run this scale
+        rows.append([lr_big, *(images[scale][m][i] if m in images[scale] else blank for m in labels),
+                     images["hr"][i]])
     return comparison_grid(rows, titles)

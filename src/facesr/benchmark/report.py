@@ -13,7 +13,7 @@ import numpy as np
 
 from ..io import atomic_write, write_image
 from .figures import grid_for_scale, pick_images
-from .table import notes, to_html_table
+from .table import notes, to_html_table, track_line
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222}
@@ -72,6 +72,10 @@ def write_report(result, images: dict[Any, Any], path: str | os.PathLike[str], *
     parts = [f"<h1>facesr benchmark: {html.escape(result.dataset)}</h1>",
              f"<p>{result.n} faces; protocol <b>{html.escape(result.protocol)}</b></p>",
              f'<p class="conv">{html.escape(result.convention)}</p>']
+    if result.degradation:
+        parts.append(f"<p><b>LR faces</b>: {html.escape(track_line(result))}; every face's degradation "
+                     "parameters are in the JSON (<code>degradation.records</code>, replay with "
+                     "<code>facesr bench --replay</code>)</p>")
     if command:
         parts.append(f"<pre>{html.escape(command)}</pre>")
     parts.append("<h2>Table 7 layout</h2>" + to_html_table(result))

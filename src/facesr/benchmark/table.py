@@ -113,6 +113,8 @@ def to_text(result: BenchResult) -> str:
     def line(cells):
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     out = [f"{result.dataset}: {result.n} faces", line(header), "  ".join("-" * w for w in widths)]
+    if result.degradation:
+        out.insert(1, track_line(result))
     for title, body in groups:
         out.append(f"[{title}]")
         out += [line(c) for c in body]
@@ -121,6 +123,17 @@ def to_text(result: BenchResult) -> str:
     out += notes(result)
     out.append(result.convention)
     return "\n".join(s.rstrip() for s in out)
+
+
+def track_line(result: BenchResult) -> str:
+    """What LR the table is about, for a degraded track (empty for the protocol's bicubic LR)."""
+    deg = result.degradation
+    if not deg:
+        return ""
+    text = deg.get("description") or f"degradation {deg.get('name')}"
+    if 1 in result.scales:
+        text += "; x1 = restore only (the degraded face at full size; the bicubic row is that input)"
+    return text
 
 
 def notes(result: BenchResult) -> list[str]:
@@ -137,6 +150,8 @@ def to_markdown(result: BenchResult) -> str:
     out.append("")
     out.append(f"{result.dataset}, {result.n} faces. Bold = best, italic = second, underline = third. "
                f"{result.convention}")
+    if result.degradation:
+        out.append(f"LR: {track_line(result)}.")
     out += [f"- {n}" for n in notes(result)]
     return "\n".join(out) + "\n"
 
@@ -149,6 +164,8 @@ def to_latex(result: BenchResult) -> str:
         out.append(f"\\multicolumn{{{len(header)}}}{{l}}{{\\textit{{{title}}}}} \\\\")
         out += [" & ".join(c) + " \\\\" for c in body]
     out += ["\\hline", "\\end{tabular}", f"% {result.convention}"]
+    if result.degradation:
+        out.append(f"% LR: {track_line(result)}")
     return "\n".join(out) + "\n"
 
 
