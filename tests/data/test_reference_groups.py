@@ -120,3 +120,18 @@ def test_celeba1000_groups(celeba1000):
     require_data("celeba")
     train = {r.identity for r in open_dataset("celeba").records}
     assert not train & set(ident)
+
+
+def test_guide_first_picks_the_best_aligned_reference():
+    from facesr.data.reference import guide_first
+
+    target = torch.from_numpy(synthetic_landmarks68(32).astype(np.float32))
+    other = torch.from_numpy(synthetic_landmarks68(32, asymmetry=3.0).astype(np.float32))
+    lms = torch.stack([other, target * 1.1 + 1.0, other])
+    item = {"landmarks": target, "reference_landmarks": lms, "reference": torch.arange(3.0).view(3, 1),
+            "reference_mask": torch.tensor([True, True, True])}
+    out = guide_first(item)
+    assert out["reference"].flatten().tolist() == [1.0, 0.0, 2.0]
+    batch = {k: v.unsqueeze(0) for k, v in item.items()}
+    batch["reference_mask"] = torch.tensor([[True, False, True]])
+    assert guide_first(batch)["reference"][0, 0].item() in (0.0, 2.0)

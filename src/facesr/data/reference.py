@@ -272,3 +272,26 @@ def celeba1000_reference_groups(root: str | os.PathLike[str] | None = None, **op
 
     dataset = open_dataset("celeba1000", root)
     return ReferenceGroupDataset(dataset, groups=group_pairs(dataset), **options)
+
+
+def guide_first(item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` with its references reordered so that the one whose landmarks align best with the
+    target's (weighted least-squares similarity, ASFFNet's guidance selection with equal weights) comes
+    first: the guide a single-face method gets in the survey's Table 8, for fairness. Works on one item
+    (``K x ...``) or a batch (``N x K x ...``); padding (``reference_mask`` False) is never chosen."""
+    from ..models.reference.geometry import wls_residual
+
+    refs, lms, mask = item["reference"], item["reference_landmarks"], item["reference_mask"]
+    target = item["landmarks"]
+    res = wls_residual(lms, target.unsqueeze(-3).expand_as(lms))
+    res = res.masked_fill(~mask.bool(), float("inf"))
+    best = res.argmin(dim=-1, keepdim=True)
+    k = res.shape[-1]
+    rest = torch.arange(k, device=res.device).expand_as(res)
+    order = torch.cat([best, rest[rest != best].reshape(*res.shape[:-1], k - 1)], dim=-1)
+
+    def take(t: torch.Tensor) -> torch.Tensor:
+        idx = order.reshape(*order.shape, *([1] * (t.dim() - order.dim()))).expand_as(t)
+        return t.gather(order.dim() - 1, idx)
+
+    return {**item, "reference": take(refs), "reference_landmarks": take(lms), "reference_mask": take(mask)}

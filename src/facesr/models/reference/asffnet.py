@@ -80,6 +80,7 @@ def component_condition_net(c: int) -> nn.Sequential:
 
 def landmark_mask(points: torch.Tensor, h: int, w: int, sigma: float) -> torch.Tensor:
     """N x 1 x h x w: the maximum of Gaussian blobs at ``points`` (N x P x 2 pixels)."""
+    points = points.float()
     v = pixel_grid(h, w, points).reshape(1, h * w, 1, 2)
     d2 = (points.unsqueeze(1) - v).square().sum(-1)               # N x HW x P
     return torch.exp(-d2 / (2 * sigma**2)).amax(-1).reshape(-1, 1, h, w)
@@ -146,7 +147,8 @@ class ASFFNet(ReferenceNet):
         ref_feat = self.ref_encoder(guide * 2 - 1)
         h, w = lq_feat.shape[-2:]
         down = x.shape[-1] / w
-        grid = mls_affine_grid(guide_pts[:, MLS_POINTS] / down, lq_pts[:, MLS_POINTS] / down, h, w)
+        src, dst = ((p[:, MLS_POINTS] + 0.5) / down - 0.5 for p in (guide_pts, lq_pts))  # feature pixels
+        grid = mls_affine_grid(src, dst, h, w)
         aligned = sample_grid(adain(ref_feat, lq_feat), grid, padding="border")
         cond_mask = self.mask_net(landmark_mask(lq_pts, x.shape[-2], x.shape[-1], 0.02 * size))
         cond_comp = self.component_net(aligned)

@@ -34,6 +34,7 @@ def part_boxes(landmarks: torch.Tensor, size: float) -> torch.Tensor:
     """Boxes ``N x 4 x 4`` (one per part of :data:`PARTS`) of faces with iBUG-68 ``landmarks``
     (``N x 68 x 2`` pixels) of side ``size``."""
     boxes = []
+    landmarks = landmarks.float()
     for part in PARTS:
         pts = landmarks[:, PART_POINTS[part]] + 0.5
         centre = pts.mean(1)
@@ -54,7 +55,7 @@ def paste(patches: torch.Tensor, boxes: torch.Tensor, h: int, w: int, face_size:
     """``patches`` (N x C x p x p) resampled into their boxes on an ``h x w`` map of a face of side
     ``face_size``: (map N x C x h x w, zero outside the boxes; mask N x 1 x h x w, 1 inside). A box is
     widened to at least 1.5 map pixels about its centre, so that it holds at least one pixel of a coarse map."""
-    b = boxes * (w / face_size)
+    b = boxes.float() * (w / face_size)
     centre, half = (b[:, :2] + b[:, 2:]) / 2, ((b[:, 2:] - b[:, :2]) / 2).clamp(min=0.75)
     b = torch.cat([centre - half, centre + half], dim=1)
     xs = torch.arange(w, device=b.device, dtype=b.dtype) + 0.5
@@ -62,15 +63,15 @@ def paste(patches: torch.Tensor, boxes: torch.Tensor, h: int, w: int, face_size:
     u = (xs[None] - b[:, None, 0]) / (b[:, None, 2] - b[:, None, 0])      # N x w, 0..1 inside
     v = (ys[None] - b[:, None, 1]) / (b[:, None, 3] - b[:, None, 1])      # N x h
     grid = torch.stack([(u * 2 - 1)[:, None, :].expand(-1, h, -1), (v * 2 - 1)[:, :, None].expand(-1, -1, w)], -1)
-    out = F.grid_sample(patches, grid.to(patches.dtype), mode="bilinear", padding_mode="border",
-                        align_corners=False)
+    out = F.grid_sample(patches.float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
     inside = ((u >= 0) & (u < 1))[:, None, :] & ((v >= 0) & (v < 1))[:, :, None]
-    mask = inside.unsqueeze(1).to(patches.dtype)
-    return out * mask, mask
+    mask = inside.unsqueeze(1).float()
+    return (out * mask).to(patches.dtype), mask.to(patches.dtype)
 
 
 def box_points(boxes: torch.Tensor, out: int) -> torch.Tensor:
     """Pixel positions (landmark convention) of an ``out x out`` sampling of each box (N x 4) -> N x out x out x 2."""
+    boxes = boxes.float()
     t = (torch.arange(out, device=boxes.device, dtype=boxes.dtype) + 0.5) / out
     x = boxes[:, None, 0] + t[None] * (boxes[:, None, 2] - boxes[:, None, 0]) - 0.5
     y = boxes[:, None, 1] + t[None] * (boxes[:, None, 3] - boxes[:, None, 1]) - 0.5

@@ -7,7 +7,9 @@ test-only) at the project's 128 px faces (the paper: 512):
   training faces' eyes (with brows), nose and mouth at four layers (``facesr data dictionary``,
   :mod:`facesr.priors.dictionary`). The paper's VGGFace is not available offline: the backbone is the
   project's ImageNet VGG-19 (:mod:`facesr.backbones`, Caffe weights), at the layers the reference code
-  taps (conv2_2, conv3_4, conv4_4, conv5_4, before their ReLU).
+  taps (conv2_2, conv3_4, conv4_4, conv5_4, before their ReLU), each divided by a constant that brings
+  it to unit scale on faces (ours: the Caffe weights' features are hundreds of times larger than the
+  decoder can take).
 * **Dictionary feature transfer** per component and layer: the degraded face's component features
   (box from its landmarks) are compared with every atom after AdaIN (atoms take the component's
   channel statistics) by inner product; the best atom, through an attention block on
@@ -21,7 +23,8 @@ At 128 px the VGG features are 64, 32, 16 and 8 px; atoms are DFDNet's component
 smaller than a feature pixel). 96,449,935 trainable parameters = methods.md's 96.45M (the widths do not
 depend on the face size), besides the frozen VGG-19 (20.0M) and the dictionaries (buffers loaded from
 the ``dictionary`` file, not part of the weights). The four ToRGB heads of the reference code (unused in
-its released forward) give intermediate outputs ``sr_up0..3`` in training for a multi-scale loss (ours).
+its released forward) give intermediate outputs ``sr_up0..3`` (through tanh) in training for a multi-scale
+loss (ours).
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ from .layers import Blur, MSDilateBlock, lrelu, sn_conv
 VGG_LAYERS: tuple[str, ...] = ("conv2_2", "conv3_4", "conv4_4", "conv5_4")
 VGG_CHANNELS: tuple[int, ...] = (128, 256, 512, 512)
 VGG_STRIDES: tuple[int, ...] = (2, 4, 8, 16)
+#: divisors that bring each layer's features to a standard deviation near 1 on faces (ours; measured on
+#: CelebA-1000: the Caffe VGG-19 reads 0-255 pixels, its pre-ReLU features have std 457, 1076, 755 and 71)
+VGG_FEATURE_STD: tuple[float, ...] = (450.0, 1000.0, 750.0, 70.0)
 DICTIONARY_FORMAT = "facesr-dictionary-1"
 
 
@@ -54,12 +60,30 @@ def dictionary_key(part: str, level: int) -> str:
     return f"{part}.{VGG_LAYERS[level]}"
 
 
-def vgg_extractor(pretrained: bool = True) -> nn.Module:
-    """The frozen VGG-19 that DFDNet and its dictionaries read (project weights, Caffe normalisation)."""
-    from ...backbones import FeatureExtractor
+class ScaledVGG(nn.Module):
+    """The frozen VGG-19 that DFDNet and its dictionaries read (project weights, Caffe normalisation), its
+    features divided by :data:`VGG_FEATURE_STD` (the decoder's SFT blocks multiply by functions of them:
+    at the Caffe scale they overflow within four blocks)."""
 
-    meta = torch.empty(0).device.type == "meta"  # built for counting: no weights to read
-    return FeatureExtractor("vgg19", layers=VGG_LAYERS, pretrained=pretrained and not meta)
+    def __init__(self, pretrained: bool = True) -> None:
+        super().__init__()
+        from ...backbones import FeatureExtractor
+
+        meta = torch.empty(0).device.type == "meta"  # built for counting: no weights to read
+        self.features = FeatureExtractor("vgg19", layers=VGG_LAYERS, pretrained=pretrained and not meta)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        feats = self.features(x)
+        return {k: feats[k] / s for k, s in zip(VGG_LAYERS, VGG_FEATURE_STD)}
+
+    def train(self, mode: bool = True) -> ScaledVGG:  # frozen: always in eval mode
+        super().train(False)
+        return self
+
+
+def vgg_extractor(pretrained: bool = True) -> nn.Module:
+    """:class:`ScaledVGG`."""
+    return ScaledVGG(pretrained)
 
 
 def component_features(feats: dict[str, torch.Tensor], landmarks: torch.Tensor, face_size: int
@@ -227,8 +251,9 @@ class DFDNet(ReferenceNet):
         sr = (self.head(h) + 1.0) / 2.0
         if not aux:
             return sr
-        extra = {f"sr_up{i}": (F.interpolate(rgb(o), size=x.shape[-2:], mode="bilinear", align_corners=False)
-                               + 1.0) / 2.0 for i, (rgb, o) in enumerate(zip(self.to_rgb, outs))}
+        extra = {f"sr_up{i}": (torch.tanh(F.interpolate(rgb(o), size=x.shape[-2:], mode="bilinear",
+                                                        align_corners=False)) + 1.0) / 2.0
+                 for i, (rgb, o) in enumerate(zip(self.to_rgb, outs))}
         return {"sr": sr, **extra}
 
     def example_conditions(self, x: torch.Tensor, k: int | None = None) -> dict[str, torch.Tensor]:

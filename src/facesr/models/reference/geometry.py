@@ -4,7 +4,8 @@ Coordinates are ``(x, y)`` pixels with ``(0, 0)`` the centre of the top-left pix
 convention, :mod:`facesr.faces.schemes`); sampling uses ``grid_sample(align_corners=False)``, for which
 pixel ``p`` of an ``n``-pixel axis sits at ``(2p + 1) / n - 1``. Everything is plain tensor algebra
 (no Python value taken from a tensor), so the networks built on it run on the meta device, trace and
-export.
+export. Coordinates are computed in float32 whatever the inputs' precision (under bf16 autocast a
+pixel position near 128 would otherwise be rounded to half a pixel).
 
 * :func:`flow_warp` - backward warping of an image by a dense flow (GFRNet's and GWAInet's warpers).
 * :func:`sample_points` - a field's values at sub-pixel points (GFRNet's landmark loss).
@@ -36,15 +37,18 @@ def to_grid(points: torch.Tensor, h: int, w: int) -> torch.Tensor:
 
 
 def sample_grid(image: torch.Tensor, points: torch.Tensor, padding: str = "border") -> torch.Tensor:
-    """``image`` N x C x H x W sampled bilinearly at pixel positions ``points`` N x h x w x 2."""
-    grid = to_grid(points, image.shape[-2], image.shape[-1])
-    return F.grid_sample(image, grid.to(image.dtype), mode="bilinear", padding_mode=padding, align_corners=False)
+    """``image`` N x C x H x W sampled bilinearly at pixel positions ``points`` N x h x w x 2 (in float32;
+    the result has ``image``'s dtype)."""
+    grid = to_grid(points.float(), image.shape[-2], image.shape[-1])
+    out = F.grid_sample(image.float(), grid, mode="bilinear", padding_mode=padding, align_corners=False)
+    return out.to(image.dtype)
 
 
 def flow_warp(image: torch.Tensor, flow: torch.Tensor, padding: str = "border") -> torch.Tensor:
     """Backward warp: ``out(p) = image(p + flow(p))``; ``flow`` N x 2 x H x W in pixels of ``image``
     (``(dx, dy)``), the output has the flow's size."""
     h, w = flow.shape[-2], flow.shape[-1]
+    flow = flow.float()
     pos = pixel_grid(h, w, flow).unsqueeze(0) + flow.permute(0, 2, 3, 1)
     return sample_grid(image, pos, padding)
 
@@ -84,6 +88,7 @@ def mls_affine_grid(src: torch.Tensor, dst: torch.Tensor, h: int, w: int, alpha:
     source image (for :func:`sample_grid`). This is the inverse-mapping form ASFFNet applies to guidance
     features (``roi_mls_whole_final``).
     """
+    src, dst = src.float(), dst.float()
     v = pixel_grid(h, w, src).reshape(1, h * w, 1, 2)
     q, p = dst.unsqueeze(1), src.unsqueeze(1)                          # N x 1 x P x 2
     d2 = (q - v).square().sum(-1)                                      # N x HW x P
@@ -107,8 +112,8 @@ def similarity_fit(src: torch.Tensor, dst: torch.Tensor, weights: torch.Tensor |
     taking ``src`` to ``dst`` (``... x P x 2``; ``weights`` ``... x P`` or None). Returns ``A``
     (``... x 2 x 2``) and ``t`` (``... x 2``). Closed form: the points as complex numbers,
     ``a = sum w (q - q*) conj(p - p*) / sum w |p - p*|^2``."""
-    if weights is None:
-        weights = torch.ones_like(src[..., 0])
+    src, dst = src.float(), dst.float()
+    weights = torch.ones_like(src[..., 0]) if weights is None else weights.float()
     wn = weights / (weights.sum(-1, keepdim=True) + eps)
     ps = (wn.unsqueeze(-1) * src).sum(-2, keepdim=True)
     qs = (wn.unsqueeze(-1) * dst).sum(-2, keepdim=True)
@@ -129,8 +134,8 @@ def apply_similarity(a: torch.Tensor, t: torch.Tensor, points: torch.Tensor) -> 
 def wls_residual(src: torch.Tensor, dst: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Weighted mean squared distance left after the best similarity alignment of ``src`` to ``dst``
     (``... x P x 2``) -> ``...``: how well a guide's pose and expression can match the input's."""
-    if weights is None:
-        weights = torch.ones_like(src[..., 0])
+    src, dst = src.float(), dst.float()
+    weights = torch.ones_like(src[..., 0]) if weights is None else weights.float()
     a, t = similarity_fit(src, dst, weights)
     err = (apply_similarity(a, t, src) - dst).square().sum(-1)
     return (weights * err).sum(-1) / (weights.sum(-1) + 1e-8)
@@ -140,6 +145,6 @@ def affine_warp(image: torch.Tensor, a: torch.Tensor, t: torch.Tensor, h: int, w
                 padding: str = "zeros") -> torch.Tensor:
     """``image`` N x C x H x W sampled at ``A v + t`` for every pixel ``v`` of an ``h x w`` output
     (``A`` N x 2 x 2, ``t`` N x 2, both mapping output pixels to ``image`` pixels)."""
-    v = pixel_grid(h, w, image).reshape(1, h * w, 2)
-    pos = apply_similarity(a, t, v).reshape(-1, h, w, 2)
+    v = pixel_grid(h, w, a.float()).reshape(1, h * w, 2)
+    pos = apply_similarity(a.float(), t.float(), v).reshape(-1, h, w, 2)
     return sample_grid(image, pos, padding)

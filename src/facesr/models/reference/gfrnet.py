@@ -8,7 +8,8 @@ silent):
   The guide is warped by bilinear sampling (the paper's STN sampler). pix2pix encoder (4x4 convs,
   stride 2, LReLU 0.2, batch norm; ``features`` x 1, 2, 4, 8, 8, ... to 1 x 1) and a mirrored
   transposed-conv decoder **without** skip connections (ours: a flow is not an image of the input);
-  ``tanh`` output as displacements of up to half the face in each direction.
+  ``tanh`` output as displacements of up to half the face in each direction; its last layer starts at
+  1/100 of its random initialisation, so that training starts near the identity warp (ours).
 * **RecNet**: a U-Net with skips (pix2pix ``unet``) on concat(degraded face, warped guide) -> the
   restored face.
 
@@ -121,6 +122,8 @@ class GFRNet(ReferenceNet):
         self.aux_outputs = ("warped_guide", "flow_diff", "flow_zero", "guide_points_pred", "guide_points")
         self.warpnet = EncoderDecoder(6, 2, features, depth, norm, skips=False)
         self.recnet = EncoderDecoder(6, 3, features, depth, norm, skips=True)
+        with torch.no_grad():  # start near the identity warp (ours): a random flow would scramble the guide
+            self.warpnet.ups[-1].body[1].weight.mul_(0.01)
 
     def warp(self, x: torch.Tensor, guide: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(warped guide, flow in pixels N x 2 x S x S)."""
@@ -143,12 +146,13 @@ class GFRNet(ReferenceNet):
             if hr is None:
                 raise ConfigError("GFRNet's landmark loss needs the HR face (training input 'hr') or 'landmarks'")
             landmarks = estimate_landmarks(hr)
-        guide_points = ref_lms[:, 0] if ref_lms is not None else estimate_landmarks(guide)
-        pred = landmarks.to(flow.dtype) + sample_points(flow, landmarks.to(flow.dtype))
+        guide_points = (ref_lms[:, 0] if ref_lms is not None else estimate_landmarks(guide)).float()
+        landmarks = landmarks.float()
+        pred = landmarks + sample_points(flow.float(), landmarks)
         size = float(x.shape[-1])
-        diff = flow_differences(flow) / size
+        diff = flow_differences(flow.float()) / size
         return {"sr": sr, "warped_guide": warped, "flow_diff": diff, "flow_zero": torch.zeros_like(diff),
-                "guide_points_pred": pred / size, "guide_points": guide_points.to(pred.dtype) / size}
+                "guide_points_pred": pred / size, "guide_points": guide_points / size}
 
     def example_training_inputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training inputs for a trial run (tests): the procedural face's landmarks for both faces."""
