@@ -183,7 +183,7 @@ def assemble(out: Path, options: DictionaryOptions, faces: int) -> Path:
     from safetensors.numpy import save_file
 
     from ..models.reference.components import PARTS
-    from ..models.reference.dfdnet import DICTIONARY_FORMAT, VGG_LAYERS, dictionary_key
+    from ..models.reference.dfdnet import DICTIONARY_FORMAT, VGG_LAYERS, dictionary_key, feature_scale_tag
 
     tensors = {}
     for lv in range(len(VGG_LAYERS)):
@@ -192,6 +192,7 @@ def assemble(out: Path, options: DictionaryOptions, faces: int) -> Path:
             tensors[key] = np.load(out / "atoms" / f"{key}.npy")
     meta = {"format": DICTIONARY_FORMAT, "face_size": str(options.size), "layers": ",".join(VGG_LAYERS),
             "backbone": "vgg19 (ImageNet, Caffe weights; VGGFace is not available offline)",
+            "feature_std": feature_scale_tag(),
             "atoms": str(min(len(v) for v in tensors.values())), "faces": str(faces), "dataset": options.dataset,
             "iterations": str(options.iterations), "seed": str(options.seed)}
     path = out / "dictionary.safetensors"

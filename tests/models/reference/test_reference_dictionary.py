@@ -56,6 +56,7 @@ def test_build_resume_and_load(tmp_path):
     assert again["chunks_written"] == 0 and again["keys_clustered"] == 0
     atoms, meta = load_dictionary(summary["dictionary"])
     assert meta["format"] == DICTIONARY_FORMAT and meta["face_size"] == "64" and "VGGFace" in meta["backbone"]
+    assert meta["feature_std"] == "450,1000,750,70"
     assert atoms["mouth.conv2_2"].shape == (3, 128, atom_size("mouth", 0, 64), atom_size("mouth", 0, 64))
     net = create("dfdnet", 8, dictionary=summary["dictionary"], face_size=64, vgg_pretrained=False).eval()
     torch.testing.assert_close(net.atoms("nose", 3), atoms["nose.conv5_4"])

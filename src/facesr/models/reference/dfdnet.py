@@ -56,6 +56,11 @@ def atom_size(part: str, level: int, face_size: int = 128) -> int:
     return max(2, int(PART_SIZES_512[part] * face_size / 512) // VGG_STRIDES[level])
 
 
+def feature_scale_tag() -> str:
+    """How the features of a dictionary were scaled (its metadata ``feature_std``; must match DFDNet's)."""
+    return ",".join(f"{v:g}" for v in VGG_FEATURE_STD)
+
+
 def dictionary_key(part: str, level: int) -> str:
     return f"{part}.{VGG_LAYERS[level]}"
 
@@ -201,6 +206,9 @@ class DFDNet(ReferenceNet):
         if loaded and int(meta.get("face_size", self.face_size)) != self.face_size:
             raise ConfigError(f"{path}: dictionary built for {meta.get('face_size')} px faces, DFDNet runs at "
                               f"{self.face_size}")
+        if loaded and meta.get("feature_std") != feature_scale_tag():
+            raise ConfigError(f"{path}: dictionary of features scaled by {meta.get('feature_std')!r}, DFDNet "
+                              f"scales them by {feature_scale_tag()!r}: rebuild it with 'facesr data dictionary'")
         for lv, c in enumerate(VGG_CHANNELS):
             for part in PARTS:
                 key, s = dictionary_key(part, lv), atom_size(part, lv, self.face_size)
