@@ -23,7 +23,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "a trained zoo network")
     p.add_argument("--fidelity", type=float, default=None,
                    help="0..1 for full-size restorers (bfr-lite): 1 = closest to the input's identity and pixels, "
-                        "0 = most detail (default 0.5)")
+                        "0 = most detail (default 0.75)")
     p.add_argument("--max-megapixels", type=float, default=None,
                    help="refuse outputs larger than this (default 200 MP), before any work")
     p.add_argument("--json", metavar="F", help="also write a JSON report: model, degradation it was trained for, "
