@@ -453,6 +453,14 @@ def validate(cfg: Config) -> Config:
     t = cfg.train
     if t.iterations < 1:
         raise ConfigError(f"train.iterations must be >= 1, got {t.iterations}")
+    if t.threads < 0:
+        raise ConfigError(f"train.threads must be >= 0 (0: torch's default), got {t.threads}")
+    for net in [cfg.generator, *cfg.nets.values()]:
+        lr = net.optimizer.lr
+        if not (lr > 0 and lr < float("inf")):  # also NaN
+            raise ConfigError(f"optimizer lr must be a positive number, got {lr}")
+    if not 0.0 <= cfg.data.train.flip <= 1.0:
+        raise ConfigError(f"data.train.flip is a probability in [0, 1], got {cfg.data.train.flip}")
     from .precision import check_setting
 
     check_setting(t.precision, t.channels_last)

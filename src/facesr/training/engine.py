@@ -173,8 +173,6 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
             from ..io import atomic_write
 
-            with atomic_write(self.out / "config.yaml") as tmp:
-                tmp.write_text(dump_config(cfg), encoding="utf-8")
             self.train_log = CSVLog(self.out / "train_log.csv")
             self.val_log = CSVLog(self.out / "val_log.csv")
             self.tb = TensorBoard(self.out / "tensorboard", t.tensorboard)
@@ -184,6 +182,14 @@ class Trainer:
                 self.restore(path)
             elif self.dist.is_main:
                 print(f"facesr: no checkpoint in {self.ckpt_dir}; starting a new run", file=sys.stderr)
+        if self.dist.is_main:  # only once the run is accepted: a refused --resume keeps the run's own config
+            from ..io import atomic_write
+
+            with atomic_write(self.out / "config.yaml") as tmp:
+                tmp.write_text(dump_config(cfg), encoding="utf-8")
+            # temporary files of checkpoint writes that a killed run left behind
+            for left in self.ckpt_dir.glob(".*.tmp*") if self.ckpt_dir.is_dir() else ():
+                left.unlink(missing_ok=True)
 
     # -- setup helpers ----------------------------------------------------------------------------
     def _check_run_folder(self, resume: Any) -> None:

@@ -1,0 +1,34 @@
+"""Hostile training input: a refused --resume keeps the run's config, leftovers of killed checkpoint
+writes are cleaned on resume, out-of-range config values are one-line config errors."""
+
+from __future__ import annotations
+
+import pytest
+from training_helpers import RandomPairs, build, tiny_config
+
+from facesr.errors import ConfigError
+from facesr.training import CheckpointError, Trainer, config_from_dict
+
+
+def test_refused_resume_keeps_config_and_leftovers_are_cleaned(tmp_path):
+    run = tmp_path / "run"
+    build(run, **{"train.iterations": 3}).fit()
+    before = (run / "config.yaml").read_text()
+    other = tiny_config(run, **{"generator.options": {"n_resgroups": 1, "n_resblocks": 1, "n_feats": 8,
+                                                      "reduction": 4}})
+    with pytest.raises(CheckpointError):
+        Trainer(config_from_dict(other), resume=True, train_set=RandomPairs())
+    assert (run / "config.yaml").read_text() == before
+    left = run / "checkpoints" / ".iter_0000004.pt.abc123.tmp.pt"
+    left.write_bytes(b"half a checkpoint")
+    Trainer(config_from_dict(tiny_config(run)), resume=True, train_set=RandomPairs())
+    assert not left.exists()
+
+
+@pytest.mark.parametrize("key,value,match", [
+    ("train.threads", -1, "threads"), ("generator.optimizer.lr", float("nan"), "lr"),
+    ("generator.optimizer.lr", -1e-4, "lr"), ("data.train.flip", 5, "flip"),
+])
+def test_out_of_range_values(tmp_path, key, value, match):
+    with pytest.raises(ConfigError, match=match):
+        config_from_dict(tiny_config(tmp_path / "x", **{key: value}))
