@@ -32,3 +32,16 @@ def test_refused_resume_keeps_config_and_leftovers_are_cleaned(tmp_path):
 def test_out_of_range_values(tmp_path, key, value, match):
     with pytest.raises(ConfigError, match=match):
         config_from_dict(tiny_config(tmp_path / "x", **{key: value}))
+
+
+def test_duplicate_keys_and_non_utf8_yaml_are_one_line_errors(tmp_path):
+    from facesr.training import load_config
+
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("name: a\nscale: 4\nscale: 8\n")
+    with pytest.raises(ConfigError, match="line 3 invalid YAML .key 'scale' given twice"):
+        load_config(dup)
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"name: \xff\xfe\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(bad)
