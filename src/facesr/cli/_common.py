@@ -73,3 +73,21 @@ class Failures:
             print(f"facesr: {len(self.lines)} of {total} {what} failed", file=sys.stderr)
             return 2
         return 0
+
+
+def check_device(name: str, option: str = "--device") -> str:
+    """A torch device name the machine has (``cpu``, ``cuda``, ``cuda:1``, ...), else one clear error."""
+    import torch
+
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, TypeError, ValueError):
+        raise InputError(f"{option} {name!r} is not a device (cpu, cuda, cuda:N)") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InputError(f"{option} {name!r}: CUDA is not available on this machine (use cpu)")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise InputError(f"{option} {name!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    elif dev.type != "cpu":
+        raise InputError(f"{option} {name!r}: only cpu and cuda devices are supported")
+    return name

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from ..benchmark.table import to_latex, to_markdown, to_text
     from ..errors import InputError
     from ..io import atomic_write
-    from ._common import write_json
+    from ._common import check_device, write_json
 
     track = _track(args)
     if args.scales is None:
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     methods = parse_methods(args.methods)
     metrics = [m for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     result, images = run_bench(folder, methods, scales=scales, protocol=args.protocol, metrics=metrics,
-                               dataset=label, batch_size=args.batch_size, device=args.device,
+                               dataset=label, batch_size=args.batch_size, device=check_device(args.device),
                                cache=not args.no_cache, progress=not args.quiet,
                                keep_images=bool(args.html or args.save_images), attributes=args.attributes,
                                degradation=track)

@@ -102,6 +102,7 @@ def _dictionary(args) -> int:
     from ..data.registry import DATASETS, open_dataset
     from ..errors import InputError
     from ..priors.dictionary import DictionaryOptions, build_dictionary
+    from ._common import check_device
 
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be at least 1 face, got {args.limit}")
@@ -114,7 +115,8 @@ def _dictionary(args) -> int:
         source = as_source(open_dataset(name, args.root), args.size, "matlab")
     options = DictionaryOptions(dataset=name, atoms=args.atoms, size=source.size, limit=args.limit, chunk=args.chunk,
                                 iterations=args.iterations, seed=args.seed, landmarks=args.landmarks)
-    summary = build_dictionary(source, args.out, options, progress=not args.no_progress, device=args.device)
+    summary = build_dictionary(source, args.out, options, progress=not args.no_progress,
+                               device=check_device(args.device))
     print(f"{summary['dictionary']}: {summary['faces']} faces, {args.atoms} atoms per component and layer "
           f"({summary['chunks_written']} feature chunks and {summary['keys_clustered']} k-means written now)")
     if args.json:

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..evaluation import evaluate
     from ..evaluation.runner import parse_metric_options
-    from ._common import format_table, parse_scale, write_json
+    from ._common import check_device, format_table, parse_scale, write_json
 
     if args.scale is None:
         raise InputError("--scale is required")
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be >= 1, got {args.batch_size}")
     result = evaluate(args.sr, args.hr, scale=scale, protocol=args.protocol, metrics=args.metrics,
-                      baseline=args.baseline, batch_size=args.batch_size, device=args.device,
+                      baseline=args.baseline, batch_size=args.batch_size, device=check_device(args.device),
                       progress=not args.quiet, options=parse_metric_options(args.metric_option))
     label = result.method or (args.sr or "")
     rows = [[name, value] for name, value in result.metrics.items()]
