@@ -176,7 +176,8 @@ class UpResBlock(nn.Module):
 class DFDNet(ReferenceNet):
     """Upsampled degraded face N x 3 x 128 x 128 -> N x 3 x 128 x 128, restored with the component
     dictionaries of file ``dictionary`` (None: random atoms, ``atoms`` per component and layer, only
-    for trial runs). No reference of the same person is needed (``reference`` is ignored if given)."""
+    for trial runs; on the meta device the file is not read). No reference of the same person is needed
+    (``reference`` is ignored if given)."""
 
     upsamples = False
     size_multiple = 16
@@ -202,7 +203,8 @@ class DFDNet(ReferenceNet):
         self._init_dictionary(dictionary, atoms)
 
     def _init_dictionary(self, path: str | None, atoms: int) -> None:
-        loaded, meta = load_dictionary(path) if path else ({}, {})
+        on_meta = torch.empty(0).device.type == "meta"  # built for counting: the file is not read
+        loaded, meta = load_dictionary(path) if path and not on_meta else ({}, {})
         if loaded and int(meta.get("face_size", self.face_size)) != self.face_size:
             raise ConfigError(f"{path}: dictionary built for {meta.get('face_size')} px faces, DFDNet runs at "
                               f"{self.face_size}")
