@@ -189,7 +189,8 @@ def read_replay(path: str | Path) -> Track:
     shape: records are objects with a list of ``steps`` that each have a ``type``; a resize has a finite
     scale of at least 0.5 (a crafted record could otherwise ask for an enormous image)."""
     import json
-    import math
+
+    from ..degradation.pipeline import check_record
 
     path = Path(path)
     try:
@@ -223,16 +224,7 @@ def read_replay(path: str | Path) -> Track:
         if not (isinstance(key, str) and key.isdigit() and int(key) >= 1 and isinstance(recs, dict)):
             raise InputError(f"{path}: records of scale {str(key)[:20]!r} are not a map of image names")
         for img, rec in recs.items():
-            steps = rec.get("steps") if isinstance(rec, dict) else None
-            if not isinstance(steps, list) or not all(isinstance(st, dict) and isinstance(st.get("type"), str)
-                                                      for st in steps):
-                raise InputError(f"{path}: the record of {str(img)[:100]!r} has no list of steps with a 'type'")
-            for st in steps:
-                value = st.get("scale", 1.0)
-                if st["type"] in ("resize", "resize_to") and not (
-                        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-                        and value >= (0.5 if st["type"] == "resize" else 1.0)):
-                    raise InputError(f"{path}: the record of {str(img)[:100]!r} has a {st['type']} scale {value!r}")
+            check_record(rec, f"{path}: the record of {str(img)[:100]!r}")
         replay[int(key)] = recs
     if not replay:
         raise InputError(f"{path}: no records")

@@ -141,7 +141,6 @@ def _read_replay(path) -> dict:
     whose ``steps`` are objects with a ``type``; a resize step has a finite scale of at least 0.5 (a crafted
     record could otherwise ask for an enormous image)."""
     import json
-    import math
 
     from ..errors import InputError
 
@@ -154,15 +153,8 @@ def _read_replay(path) -> dict:
     images = data.get("images") if isinstance(data, dict) else None
     if not isinstance(images, dict):
         raise InputError(f"{path}: not a facesr degradation sidecar (no 'images' object)")
+    from ..degradation.pipeline import check_record
+
     for key, rec in images.items():
-        steps = rec.get("steps") if isinstance(rec, dict) else None
-        if not isinstance(steps, list) or not all(isinstance(st, dict) and isinstance(st.get("type"), str)
-                                                  for st in steps):
-            raise InputError(f"{path}: the record of {key[:100]!r} has no list of steps with a 'type'")
-        for st in steps:
-            value = st.get("scale", 1.0)
-            if st["type"] == "resize" and not (isinstance(value, int | float) and math.isfinite(value)
-                                               and value >= 0.5):
-                raise InputError(f"{path}: the record of {key[:100]!r} has a resize scale {value!r} "
-                                 "(a finite number of at least 0.5)")
+        check_record(rec, f"{path}: the record of {key[:100]!r}")
     return data

@@ -197,6 +197,24 @@ def build_degradation(
     return Degradation(steps, preset, scale)
 
 
+def check_record(record: Any, where: str) -> None:
+    """Raise :class:`InputError` (naming ``where``) unless ``record`` has the shape a replay needs: a list
+    of steps, each a mapping with a ``type``, resize scales finite and at least 0.5 (``resize``) or 1
+    (``resize_to``). The steps check their other values when they are applied."""
+    import math
+
+    steps = record.get("steps") if isinstance(record, dict) else None
+    if not isinstance(steps, list) or not all(isinstance(st, dict) and isinstance(st.get("type"), str)
+                                              for st in steps):
+        raise InputError(f"{where} has no list of steps with a 'type'")
+    for st in steps:
+        value = st.get("scale", 1.0)
+        low = {"resize": 0.5, "resize_to": 1.0}.get(st["type"])
+        if low is not None and not (isinstance(value, int | float) and not isinstance(value, bool)
+                                    and math.isfinite(value) and value >= low):
+            raise InputError(f"{where} has a {st['type']} scale {value!r} (a finite number of at least {low:g})")
+
+
 def image_seed(seed: int, key: str) -> int:
     """A per-image seed from the run seed and the image's relative name (order-independent)."""
     return int(np.random.SeedSequence([int(seed), zlib.crc32(key.encode("utf-8"))]).generate_state(1, np.uint64)[0]
