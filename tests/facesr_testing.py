@@ -21,3 +21,18 @@ def require_data(sub: str) -> Path:
     if not path.exists():
         pytest.skip(f"{sub} not found under {data_root()} (set FACESR_DATA); skipping")
     return path
+
+
+def stop_after(trainer, n: int) -> None:
+    """Make ``trainer`` stop as after a SIGTERM once iteration ``n`` is done (it checkpoints and returns)."""
+    import signal
+
+    step = trainer.step
+
+    def stepped(batch, it):
+        values = step(batch, it)
+        if it == n:
+            trainer._stop = signal.SIGTERM
+        return values
+
+    trainer.step = stepped

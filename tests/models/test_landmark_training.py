@@ -3,7 +3,6 @@ NME, exports its best weights; its augmentations move the points with the pixels
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import torch
 
 from facesr.errors import ConfigError
 from facesr.training import load_config
+from facesr_testing import stop_after
 
 CONFIG = Path(__file__).resolve().parents[2] / "configs" / "landmarks" / "hourglass_landmarks.yaml"
 
@@ -41,15 +41,7 @@ def test_landmark_recipe_resumes_and_exports(tmp_path, prepared):
 
     out = tmp_path / "lm"
     first = Trainer(_cfg(out, prepared, 4))
-    step = first.step
-
-    def stop_after_2(batch, it):  # as a SIGTERM after iteration 2: checkpoint and stop
-        values = step(batch, it)
-        if it == 2:
-            first._stop = signal.SIGTERM
-        return values
-
-    first.step = stop_after_2
+    stop_after(first, 2)  # as a SIGTERM after iteration 2: checkpoint and stop
     result = first.fit()
     assert result.interrupted and result.iteration == 2
     assert result.best["metric"] == "nme" and result.best["value"] > 0

@@ -5,7 +5,6 @@ the network as it found it."""
 from __future__ import annotations
 
 import json
-import signal
 
 import pytest
 import torch
@@ -15,6 +14,7 @@ from facesr.errors import ConfigError
 from facesr.models import create
 from facesr.training import Trainer, config_from_dict, load_checkpoint
 from facesr.training import precision as prec
+from facesr_testing import stop_after
 
 BF16 = {"train.precision": "bf16", "train.channels_last": True, "train.deterministic": False}
 
@@ -25,15 +25,7 @@ def test_bf16_run_trains_records_and_resumes_bit_identically(tmp_path):
     rec = json.loads((tmp_path / "ref" / "precision.json").read_text())
     assert rec["dtype"] == "bf16" and rec["channels_last"] is True and rec["how"] == "config"
     first = build(tmp_path / "cut", **BF16)
-    step = first.step
-
-    def stop_after_3(batch, it):  # as a SIGTERM after iteration 3: checkpoint and stop
-        out = step(batch, it)
-        if it == 3:
-            first._stop = signal.SIGTERM
-        return out
-
-    first.step = stop_after_3
+    stop_after(first, 3)  # as a SIGTERM after iteration 3: checkpoint and stop
     assert first.fit().interrupted
     assert load_checkpoint(tmp_path / "cut" / "checkpoints" / "last.pt")["precision"]["dtype"] == "bf16"
     cfg = config_from_dict(_cfg(tmp_path / "cut"))
