@@ -78,3 +78,44 @@ def test_crafted_records_are_clear_errors(hr):
             d.replay(hr, {"steps": [bad]})
     with pytest.raises(InputError, match="prob"):
         build_degradation([{"type": "jpeg", "quality": 50, "prob": 2}])
+
+
+def test_mixture_draws_each_part_with_its_weight_and_replays():
+    from facesr.degradation import build_degradation
+
+    hr = (np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8)
+    mix = build_degradation("realworld:3+blind:1", None, back=True)
+    names = []
+    for i in range(80):
+        lr, record = mix(hr, i)
+        assert lr.shape == hr.shape
+        assert np.array_equal(mix.replay(hr, record), lr)
+        names.append(record["preset"])
+    assert set(names) == {"mix:realworld", "mix:blind"}
+    assert 0.55 < names.count("mix:realworld") / len(names) < 0.95
+    clean = build_degradation("bicubic:1", 4)  # a fixed scale reaches every part
+    assert clean(hr, 0)[0].shape == (16, 16, 3)
+
+
+@pytest.mark.parametrize("text", ["realworld:0", "blind:-1", "blind:x", "+blind", "blind:nan"])
+def test_mixture_rejects_bad_weights(text):
+    from facesr.degradation import build_degradation
+    from facesr.errors import InputError
+
+    with pytest.raises(InputError, match="mixture"):
+        build_degradation(text)
+
+
+def test_fft_blur_matches_direct_correlation():
+    from scipy.ndimage import correlate
+
+    from facesr.degradation.steps import make_step
+
+    img = (np.random.default_rng(1).random((40, 48, 3)) * 255).astype(np.uint8)
+    step = make_step({"type": "blur"})
+    params = {"kernel": "motion", "length": 9, "angle": 30}
+    k = step.kernel_of(params)
+    direct = np.stack([correlate(img[..., c].astype(np.float64), k, mode="reflect") for c in range(3)], 2)
+    want = np.clip(np.round(direct), 0, 255).astype(np.uint8)
+    got = step.apply(img, params, {})
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 1

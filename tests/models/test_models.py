@@ -17,8 +17,9 @@ from facesr.models.base import model_input
 from facesr.models.blocks import split_luma
 
 #: the reference family (networks fed a degraded face and guide faces) has its own behaviour tests in
-#: tests/models/reference/
-NAMES = [m["name"] for m in list_models() if m["family"] != "reference"]
+#: tests/models/reference/, the joint tasks and applications theirs in tests/models/joint/ and
+#: tests/models/application/
+NAMES = [m["name"] for m in list_models() if m["family"] not in ("reference", "joint", "application")]
 
 # Reduced configurations for behaviour tests (same architecture code, fewer/narrower blocks).
 SMALL = {

@@ -167,6 +167,47 @@ PRESETS = {
 }
 
 
+class Mixture(Degradation):
+    """One of several degradations per sample, drawn with fixed weights (e.g. 60 % ``realworld``,
+    25 % ``blind``, 15 % clean ``bicubic``), so that a blind restorer also sees the chains it will be
+    judged on and clean inputs. Records name the component (``"preset": "mix:blind"``) and replay as
+    any record does."""
+
+    def __init__(self, parts: list[tuple[Degradation, float]], name: str):
+        self.parts = [d for d, _ in parts]
+        w = np.array([float(w) for _, w in parts], dtype=np.float64)
+        self.weights = w / w.sum()
+        self.specs = [s for d in self.parts for s in d.specs]
+        self.steps = [s for d in self.parts for s in d.steps]
+        self.name = name
+        self.scale = self.parts[0].scale
+
+    def __repr__(self) -> str:
+        return f"Mixture({self.name!r})"
+
+    def sample(self, hr_size: tuple[int, int], rng: np.random.Generator) -> dict[str, Any]:
+        part = self.parts[int(rng.choice(len(self.parts), p=self.weights))]
+        record = part.sample(hr_size, rng)
+        record["preset"] = f"mix:{part.name}"
+        return record
+
+
+def parse_mixture(text: str) -> list[tuple[str, float]]:
+    """``"realworld:0.6+blind:0.25+bicubic:0.15"`` -> ``[("realworld", 0.6), ...]`` (a weight-less
+    part weighs 1). Raises :class:`InputError` on an empty part or a weight that is not a positive number."""
+    parts = []
+    for item in text.split("+"):
+        name, _, weight = item.strip().partition(":")
+        try:
+            w = float(weight) if weight.strip() else 1.0
+        except ValueError:
+            w = -1.0
+        if not name.strip() or not w > 0 or not np.isfinite(w):
+            raise InputError(f"degradation mixture {text!r}: each part is preset[:weight] with a positive weight")
+        parts.append((name.strip(), w))
+    return parts
+
+
 def build_degradation(
     preset: str | list[dict[str, Any]] = "bicubic",
     scale: float | None = None,
@@ -174,7 +215,8 @@ def build_degradation(
     kernel: str = "matlab",
     back: bool = False,
 ) -> Degradation:
-    """A preset (``bicubic``, ``blind``, ``realworld``, ``oldphoto``) or a list of step specs as a
+    """A preset (``bicubic``, ``blind``, ``realworld``, ``oldphoto``), a weighted mixture of presets
+    (``"realworld:0.6+blind:0.25+bicubic:0.15"``, one drawn per sample) or a list of step specs as a
     :class:`Degradation`. A step spec may hold ``prob``: the step is applied with that probability.
 
     ``scale``: required for ``bicubic``; for the others it fixes the overall ``s`` (otherwise sampled).
@@ -183,6 +225,16 @@ def build_degradation(
     """
     if isinstance(preset, list):
         return Degradation(preset, "custom", scale)
+    if "+" in preset or ":" in preset:
+        parts = parse_mixture(preset)
+        sampled = _grid(1.0, 8.0, 0.1)
+        built = []
+        for name, w in parts:
+            if name == "bicubic" and scale is None:  # a clean part of a blind mix: s sampled as the others
+                built.append((Degradation(bicubic_steps(sampled, kernel, back), "bicubic", None), w))  # type: ignore[arg-type]
+            else:
+                built.append((build_degradation(name, scale, kernel=kernel, back=back), w))
+        return Mixture(built, preset)
     if preset not in PRESETS:
         import difflib
 

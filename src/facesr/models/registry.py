@@ -1,7 +1,7 @@
 """The model zoo registry: names -> lazily imported network classes, with the metadata to list them.
 
 Each entry carries: ``family`` in the survey's taxonomy (general / prior / attribute / identity /
-reference), ``section`` (its Table 7 heading), ``display`` name, ``paper``, ``venue``, ``input``
+reference / joint (§4.7) / application (§4.8)), ``section`` (its Table 7 heading), ``display`` name, ``paper``, ``venue``, ``input``
 handling (``"lr"``: raw LR face; ``"upsampled"``: bicubic-upsampled HR-size face), supported
 ``scales``, ``table7`` (the survey's published row, :mod:`facesr.models.table7`), ``defaults``
 (constructor arguments a variant fixes), ``parts`` (discriminators / auxiliary heads that live
@@ -23,7 +23,7 @@ from ..errors import ConfigError, UnknownNameError
 from ..registry import Registry
 from .table7 import TABLE7
 
-FAMILIES: tuple[str, ...] = ("general", "prior", "attribute", "identity", "reference")
+FAMILIES: tuple[str, ...] = ("general", "prior", "attribute", "identity", "reference", "joint", "application")
 SURVEY_SCALES: tuple[int, ...] = (4, 8, 16)
 
 MODELS: Registry = Registry("model")
@@ -358,3 +358,14 @@ _add_reference(
           f"offline); atom selection by inner product after AdaIN, attention-weighted dictionary feature "
           f"transfer, SFT up-blocks; 96,449,935 trainable params = methods.md's 96.45M, besides the frozen "
           f"VGG-19 (20,024,384) and the dictionaries; {_FACE128}")
+
+
+# -- joint tasks (survey §4.7) and applications (§4.8): their entries live in torch-free modules -------
+def _load_more_entries() -> None:
+    import importlib
+
+    for module in ("zoo_joint", "zoo_application"):
+        importlib.import_module(f"{__package__}.{module}")
+
+
+_load_more_entries()
