@@ -1,7 +1,8 @@
 """The model zoo registry: names -> lazily imported network classes, with the metadata to list them.
 
 Each entry carries: ``family`` in the survey's taxonomy (general / prior / attribute / identity /
-reference / joint (§4.7) / application (§4.8)), ``section`` (its Table 7 heading), ``display`` name, ``paper``, ``venue``, ``input``
+reference / joint (§4.7) / application (§4.8)), ``section`` (its Table 7 heading), ``display`` name,
+``paper``, ``venue``, ``input``
 handling (``"lr"``: raw LR face; ``"upsampled"``: bicubic-upsampled HR-size face), supported
 ``scales``, ``table7`` (the survey's published row, :mod:`facesr.models.table7`), ``defaults``
 (constructor arguments a variant fixes), ``parts`` (discriminators / auxiliary heads that live
