@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, UnknownNameError
+from .joint_presets import illumination_steps, misalign_steps, occlusion_steps
 from .steps import make_step
 
 
@@ -164,6 +165,12 @@ PRESETS = {
                   "noise, JPEG], film grain; s in {1:0.1:8}", realworld_steps),
     "oldphoto": ("old print: grey/sepia toning, fading, low-pass, film grain, then the real-world chain",
                  oldphoto_steps),
+    "occlusion": ("§4.7.1: one occluder on the HR face (block, strokes, sunglasses or face mask), then bicubic",
+                  occlusion_steps),
+    "illumination": ("§4.7.3: low light, gamma, side shading from the face centre, colour cast, then bicubic",
+                     illumination_steps),
+    "misalign": ("§4.7.4: random similarity (±30°, zoom 0.9-1.1, shift ±8 %) of the HR face, then bicubic",
+                 misalign_steps),
 }
 
 

@@ -293,11 +293,31 @@ STEP_TYPES: dict[str, type[Step]] = {cls.kind: cls for cls in (Blur, Resize, Res
                                                                 Tone, Fade, Grain)}
 
 
+#: step kinds defined in other modules of this package, imported when first named: kind -> "module:Class"
+LAZY_STEPS: dict[str, str] = {
+    "occlude": "occlusion:Occlude", "occlude_block": "occlusion:Block", "occlude_stroke": "occlusion:Stroke",
+    "sunglasses": "occlusion:Sunglasses", "face_mask": "occlusion:FaceMask",
+    "gamma": "illumination:Gamma", "low_light": "illumination:LowLight", "shading": "illumination:Shading",
+    "color_cast": "illumination:ColorCast",
+    "similarity": "misalign:Similarity",
+}
+
+
+def step_class(kind: Any) -> type[Step]:
+    """The class of step ``kind`` (this module's or one of :data:`LAZY_STEPS`, imported on first use)."""
+    if kind in STEP_TYPES:
+        return STEP_TYPES[kind]
+    if kind not in LAZY_STEPS:
+        raise InputError(f"unknown degradation step {kind!r} (known: {', '.join([*STEP_TYPES, *LAZY_STEPS])})")
+    import importlib
+
+    module, _, name = LAZY_STEPS[kind].partition(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
+
+
 def make_step(spec: dict[str, Any]) -> Step:
     """A step from ``{"type": "blur"|"resize"|"resize_to"|"resize_back"|"noise"|"jpeg"|"tone"|"fade"|"grain",
-    ...params}``."""
+    ...params}`` or a kind of :data:`LAZY_STEPS` (occlusion, illumination, misalignment)."""
     spec = dict(spec)
     kind = spec.pop("type", None)
-    if kind not in STEP_TYPES:
-        raise InputError(f"unknown degradation step {kind!r} (known: {', '.join(STEP_TYPES)})")
-    return STEP_TYPES[kind](spec)
+    return step_class(kind)(spec)
