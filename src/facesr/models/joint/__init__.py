@@ -1,0 +1,1 @@
+"""Joint-task FSR networks (survey §4.7): completion, deblurring, illumination, alignment, frontalization."""
