@@ -43,6 +43,12 @@ SMALL = {
     "sigan": {"widths": (8,), "blocks": (1,), "head_width": 8, "embedding": 8},
     "wasrgan": {"widths": (8, 8, 16, 16, 16, 32), "wavelet_width": 2},
     "bfr": {"n_resgroups": 1, "n_resblocks": 1, "n_feats": 8, "reduction": 4},
+    "srdsi": {"size": 64, "components": 8, "atoms": 16, "iters": 2, "depth": 3, "features": 8},
+    "dpdfn": {"features": 8, "growth": 4, "steps": 2, "dense_layers": 2, "local_blocks": 1, "fusion_blocks": 1},
+    "spgan": {"features": 8, "lr_blocks": 1, "stage_blocks": 1},
+    "attention_fh": {"steps": 2, "grid": 4, "hidden": 8, "enh_features": 8, "enh_depth": 3, "policy_widths": (8, 8)},
+    "atfmn": {"blocks": 1, "rnn_steps": 1, "hidden": 8, "mask_widths": (4, 4, 4, 4, 4), "fusion_units": 1},
+    "iadfh": {"features": 8, "lr_blocks": 1, "stage_blocks": 1},
 }
 SMALL.update(fsrgan=SMALL["fsrnet"], dicgan=SMALL["dic"])
 

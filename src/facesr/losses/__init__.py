@@ -26,6 +26,8 @@ _LAZY = {
     "render_heatmaps": "landmark",
     "IdentityLoss": "identity", "AttentionIdentityLoss": "identity", "ASoftmaxLoss": "identity",
     "ContrastiveLoss": "identity", "AFVLoss": "identity", "identity_distance": "identity",
+    "afvl_cross_targets": "identity", "PyramidLoss": "multiscale", "EdgeLoss": "multiscale",
+    "laplacian": "multiscale",
     "WeightedLoss": "weighted", "Context": "weighted", "build_loss": "weighted",
 }
 

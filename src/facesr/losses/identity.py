@@ -5,6 +5,7 @@ SPGAN's attention-weighted identity loss (Eq. 19-22), A-Softmax, SiGAN's contras
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -160,6 +161,18 @@ class ContrastiveLoss(nn.Module):
 
 #: Class indices of IADFH's three-way pair discriminator.
 AFVL_FAKE, AFVL_GENUINE, AFVL_IMPOSTER = 0, 1, 2
+_IGNORE = -100
+
+
+def afvl_cross_targets(identity: torch.Tensor) -> torch.Tensor:
+    """Class of each face's pair with the *previous* face's reference (the batch rolled by one), ``[N]``:
+    imposter when both identity labels are known (>= 0) and differ, genuine when they are equal, ignored
+    (-100) when either is unknown."""
+    ident = identity.reshape(-1).long()
+    prev = ident.roll(1)
+    known = (ident >= 0) & (prev >= 0)
+    cls = torch.where(ident == prev, AFVL_GENUINE, AFVL_IMPOSTER)
+    return torch.where(known, cls, torch.full_like(cls, _IGNORE))
 
 
 class AFVLoss(nn.Module):
@@ -170,12 +183,22 @@ class AFVLoss(nn.Module):
     ``L_G = -[log d_gen(pair1) + log d_imp(pair2)]``, where pair1 = (HR, SR) of one identity,
     pair2 = (HR, SR) of different identities, pair3 = two HR of one identity, pair4 = two HR of
     different identities. Each log term is a batch mean.
+
+    In training (the ``afvl`` term of a config) the pair discriminator
+    (:class:`facesr.models.identity.iadfh.IADFHDiscriminator`) returns ``N x 2 x 3`` logits per face
+    ``x``: row 0 pairs ``x`` with its same-identity reference, row 1 with the previous face's reference.
+    For ``x = SR`` these are pair1 and pair2, for ``x = HR`` pair3 and pair4; row 1's true class follows
+    the identity labels (:func:`afvl_cross_targets`; unknown labels leave the pair out).
     """
 
     @staticmethod
-    def _nll(logits: torch.Tensor, cls: int) -> torch.Tensor:
-        target = torch.full((logits.shape[0],), cls, dtype=torch.long, device=logits.device)
-        return F.cross_entropy(logits, target)
+    def _nll(logits: torch.Tensor, cls: int | torch.Tensor) -> torch.Tensor:
+        if isinstance(cls, int):
+            cls = torch.full((logits.shape[0],), cls, dtype=torch.long, device=logits.device)
+        cls = cls.to(logits.device)
+        if not bool((cls != _IGNORE).any()):
+            return logits.sum() * 0.0
+        return F.cross_entropy(logits.float(), cls, ignore_index=_IGNORE)
 
     def discriminator(self, pair1: torch.Tensor, pair2: torch.Tensor, pair3: torch.Tensor,
                       pair4: torch.Tensor) -> torch.Tensor:
@@ -185,5 +208,25 @@ class AFVLoss(nn.Module):
     def generator(self, pair1: torch.Tensor, pair2: torch.Tensor) -> torch.Tensor:
         return self._nll(pair1, AFVL_GENUINE) + self._nll(pair2, AFVL_IMPOSTER)
 
-    def forward(self, pair1: torch.Tensor, pair2: torch.Tensor) -> torch.Tensor:
-        return self.generator(pair1, pair2)
+    @staticmethod
+    def _rows(d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if d.dim() != 3 or d.shape[1:] != (2, 3):
+            raise ConfigError(f"afvl needs a pair discriminator's N x 2 x 3 logits, got shape {tuple(d.shape)}")
+        return d[:, 0], d[:, 1]
+
+    def critic_loss(self, critic: Any) -> torch.Tensor:
+        """Eq. 25 on the pair discriminator's outputs for HR (pair3, pair4) and SR (pair1, pair2)."""
+        ident = critic.conditions.get("identity")
+        if ident is None:
+            raise ConfigError("afvl needs identity labels for the pair discriminator: set data.train.priors: "
+                              "[identity, reference]")
+        p1, p2 = self._rows(critic.d_fake)
+        p3, p4 = self._rows(critic.d_real)
+        cross = afvl_cross_targets(ident)
+        return (self._nll(p1, AFVL_FAKE) + self._nll(p2, AFVL_FAKE) + self._nll(p3, AFVL_GENUINE)
+                + self._nll(p4, cross))
+
+    def forward(self, d_fake: torch.Tensor, identity: torch.Tensor) -> torch.Tensor:
+        """Eq. 26 on the pair discriminator's ``N x 2 x 3`` logits for SR faces."""
+        p1, p2 = self._rows(d_fake)
+        return self._nll(p1, AFVL_GENUINE) + self._nll(p2, afvl_cross_targets(identity))

@@ -66,5 +66,9 @@ _add("asoftmax", "identity:ASoftmaxLoss", eq="§4.4.1", inputs=("id_features", "
      description="A-Softmax (SphereFace) loss on identity embeddings")
 _add("contrastive", "identity:ContrastiveLoss", eq="23-24", inputs=("feat1", "feat2", "same"),
      kind="identity",     description="SiGAN pair contrastive loss")
-_add("afvl", "identity:AFVLoss", eq="25-26", inputs=("pair1", "pair2"), kind="adversarial",
-     description="IADFH adversarial face verification loss")
+_add("afvl", "identity:AFVLoss", eq="25-26", inputs=("d_fake", "identity"), kind="adversarial",
+     description="IADFH adversarial face verification loss (3-way pair discriminator)")
+_add("pyramid", "multiscale:PyramidLoss", eq="§2.2.2", inputs=("sr", "hr"), kind="pixel",
+     description="pixel loss of intermediate outputs vs the HR face area-averaged to their sizes")
+_add("edge", "multiscale:EdgeLoss", eq="§2.2.2", inputs=_IMG, kind="pixel",
+     description="Charbonnier (or l1/mse) distance of 3x3 Laplacian responses (ATMFN)")

@@ -103,6 +103,59 @@ _add("sparnet_light", f"{_G}.sparnet:SPARNet", aliases=("sparnet_light_attn3d",)
      code="chaofengc/Face-SPARNet @ b1a09862: models/sparnet.py", variant_of="sparnet",
      notes="light variant: one body FAU, 3-D (per-channel) attention maps; no Table 7 row")
 
+# -- the other leaves of the survey's Fig. 3 (§4.1): local / mixed CNNs, pixel-wise GAN, RL, ensemble ---------
+_GS = "General FSR Methods"
+_add("srdsi", f"{_G}.srdsi:SRDSI", table7=False, display="SRDSI", family="general", section=_GS,
+     category="local CNN",
+     paper="Face super-resolution via definition-scalable inference (PCA basic face + compensation face)",
+     venue="Pattern Recognition 2019", input="upsampled", scales=(4, 8, 16),
+     code="none public; the split and the two restorers from the survey (§4.1.1), layers ours",
+     notes="paper's: PCA split into a basic face (VDSR) and a compensation face (sparse representation), "
+           "fused; ours: RGB VDSR (20 x 64, 667,008 params, the only trained weights), 20 ISTA steps over "
+           "coupled 8x8 patch dictionaries (256 atoms), fusion = sum, 64 PCA components of 128-px faces; PCA "
+           "basis and dictionaries are buffers fitted by python -m facesr.models.general.srdsi_fit "
+           "(option bases=FILE; DCT bases before fitting)")
+_add("dpdfn", f"{_G}.dpdfn:DPDFN", table7=False, display="DPDFN", family="general", section=_GS,
+     category="mixed CNN",
+     paper="Dual-Path Deep Fusion Network for Face Image Hallucination (Jiang et al.)", venue="TNNLS 2020",
+     input="lr", scales=_ALL, code="none public; GMN / LRN / FRM roles from the paper's abstract, layers ours",
+     notes="paper's: global memory subnetwork (recurrent dense residual learning), local reinforcement "
+           "subnetwork (patch-wise mappings on local regions), fusion and reconstruction module, no prior; "
+           "ours: 64 features, shared dense block (4 x growth 32) unrolled 4 times, 2x2 regions with their "
+           "own residual blocks (grouped convs), sub-pixel upsampler + bicubic residual; 1,359,683 params at x8 "
+           "(the paper states none)")
+_add("spgan", f"{_G}.spgan:SPGAN", table7=False, display="SPGAN", family="general", section=_GS,
+     category="general GAN",
+     paper="Supervised Pixel-Wise GAN for Face Super-Resolution (Zhang & Ling)", venue="TMM 2020",
+     input="lr", scales=(2, 4, 8, 16), parts={"discriminator": f"{_G}.spgan:SPGANDiscriminator"},
+     code="Merle314/Supervised-Pixel-Wise-GAN (README only); layers ours",
+     notes="paper's: pixel-wise discriminator D(lr, x) with a score map the image's size (loss spgan, Eq. "
+           "19-20), identity features of a face-recognition net fed to D at several scales, attention-"
+           "weighted identity loss (identity_sp, Eq. 21-22); ours: EDSR-style generator (8 LR + 2 per-stage "
+           "residual blocks, 64 features, bicubic residual), U-Net discriminator with dlib's 128-d "
+           "descriptor (in place of the paper's recognition net) added at 4 scales; G 1,517,571 params at x8, D "
+           "3,267,009 (the paper states none)")
+_add("attention_fh", f"{_G}.attention_fh:AttentionFH", aliases=("attentionfh",), table7=False,
+     display="Attention-FH", family="general", section=_GS, category="reinforcement learning",
+     paper="Attention-Aware Face Hallucination via Deep Reinforcement Learning (Cao et al.; Shi et al.)",
+     venue="CVPR 2017 / TPAMI 2020", input="upsampled", scales=_ALL, recipe="reinforce",
+     code="none public; layers ours",
+     notes="paper's: recurrent policy network choosing the next facial patch from the current face and the "
+           "history, local enhancement network on the patch, joint training with a long-term reward; ours: "
+           "16 steps over 49 windows (32x32, stride 16 on 128 px), conv encoder + LSTM(256) policy, 8-layer "
+           "residual enhancer; recipe reinforce (REINFORCE, reward = PSNR gain per step, running baseline); "
+           "evaluation takes the most likely window; 1,170,996 params (the paper states none)")
+_add("atfmn", f"{_G}.atfmn:ATFMN", aliases=("atmfn",), table7=False, display="ATFMN", family="general",
+     section=_GS, category="ensemble",
+     paper="ATMFN: Adaptive-Threshold-based Multi-Model Fusion Network for Compressed Face Hallucination "
+           "(Jiang et al.)", venue="TMM 2020", input="lr", scales=(4, 8, 16), recipe="ensemble",
+     parts={"discriminator": f"{_G}.atfmn:ATFMNDiscriminator"},
+     code="kuijiang94/ATMFN @ 12300ed2: src/ATMFN.py (TF, x8)",
+     notes="CNN, GAN and RNN (ConvLSTM) candidate branches, a sigmoid weight-map U-Net per candidate, fusion "
+           "network, as the released code (bias-free convs, per-channel PReLU): 32,877,699 params at x8 "
+           "(the paper states none); x4/x16 one stage fewer/more (ours); the discriminator (76.5M, FC on 8x8x1024) "
+           "judges the GAN candidate (recipe ensemble)")
+
 _P = "facesr.models.prior"
 _FSRNET_PAPER = "FSRNet: End-to-End Learning Face Super-Resolution with Facial Priors (Chen et al.)"
 _DIC_PAPER = "Deep Face Super-Resolution with Iterative Collaboration between Attentive Recovery and " \
@@ -194,6 +247,20 @@ _add("wasrgan", f"{_G}.wasrnet:WaSRNet", display="WaSRGAN", family="identity",
      code="none public; generator = hhb072/WaveletSRNet @ f0219900: networks.py",
      notes="the WaSRNet generator trained with wavelet + wavelet-domain adversarial + identity (L1) losses; "
            "the discriminator on Haar sub-bands is ours")
+
+
+_add("iadfh", f"{_I}.iadfh:IADFH", table7=False, display="IADFH", family="identity",
+     section="Identity-preserving FSR Methods",
+     paper="Identity-Aware Deep Face Hallucination via Adversarial Face Verification (Kazemi et al.)",
+     venue="BTAS 2019", input="lr", scales=(4, 8, 16), train_inputs=("identity", "reference"),
+     parts={"discriminator": f"{_I}.iadfh:IADFHDiscriminator"},
+     code="none public; layers ours",
+     notes="paper's: multi-scale generator with an output at every intermediate resolution, three-way pair "
+           "discriminator (fake / genuine / imposter) trained with the adversarial face verification loss "
+           "(afvl, Eq. 25-26), perceptual similarity loss; ours: EDSR-style generator (8 LR + 2 per-stage "
+           "residual blocks, 64 features, to-RGB per stage), 5-conv pair discriminator on concatenated faces; "
+           "pairs from the batch's same-identity references (data priors identity + reference); G 1,521,033 params "
+           "at x8, D 6,957,379 (the paper states none)")
 
 
 def model_info(name: str) -> dict[str, Any]:
