@@ -56,3 +56,56 @@ _add("tann", "facesr.models.joint.tann:TANN", table7=False, display="TANN", fami
            "transposed convs upsample it; adversarial training against real frontal faces; pose pairs of CelebA "
            "identities (facesr.data.pose_pairs, yaw from 5 landmarks); 1,437,205 params at x8, 1,420,757 at x4, "
            "discriminator 706,977 (ours: the paper states no count)")
+
+# -- completion (§4.7.1), illumination (§4.7.3) and alignment (§4.7.4) ------------------------------
+_J = "facesr.models.joint"
+_add("fcsrgan", f"{_J}.fcsrgan:FCSRGAN", table7=False, display="FCSR-GAN", family="joint",
+     section="Joint Face Completion and FSR (§4.7.1)", task="completion", degradation="occlusion",
+     paper="FCSR-GAN: Joint Face Completion and Super-resolution via Multi-task Learning (Cai et al.)",
+     venue="IEEE T-BIOM 2019", input="lr", scales=(2, 4, 8, 16), train_inputs=(), recipe="fcsrgan",
+     parts={"discriminator": "facesr.models.reference.common:ReferenceDiscriminator"},
+     code="none public; the paper's two models and staged training, layers ours",
+     notes="paper: a face completion model (FCM) and an SR model (SRM) in sequence; FCM pretrained, SRM "
+           "trained with the FCM fixed, then both fine-tuned (recipe fcsrgan); adversarial, perceptual, "
+           "pixel, smooth, style and face prior losses. Ours: FCM = skip-connected encoder-decoder at the "
+           "LR size (64-256 channels, 4 residual blocks at h/4), SRM = 16 residual blocks of 64 + sub-pixel "
+           "x2 stages; face prior loss through the package's frozen hourglass (fan_heatmap); spectral-norm "
+           "PatchGAN critic; 8,069,574 params at x8 (FCM 6,693,763), 7,921,862 at x4 (the paper states none)")
+_add("cpgan", f"{_J}.cpgan:CPGAN", table7=False, display="CPGAN", family="joint",
+     section="Joint Illumination Compensation and FSR (§4.7.3)", task="illumination", degradation="illumination",
+     paper="Copy and Paste GAN: Face Hallucination from Shaded Thumbnails (Zhang et al.); landmark "
+           "estimation of Recursive Copy and Paste GAN (TPAMI 2021)",
+     venue="CVPR 2020", input="lr", scales=(2, 4, 8, 16), references=1, same_identity=True,
+     train_inputs=("hr",), recipe="sr",
+     parts={"discriminator": "facesr.models.reference.common:ReferenceDiscriminator"},
+     code="none public; the paper's internal/external copy-and-paste nets, layers ours",
+     notes="paper: internal CPnet (self-similarity copy-and-paste at the LR size), external CPnet pasting "
+           "features of a normally lit HR guide face while upsampling coarse to fine, illumination "
+           "compensation loss; Re-CPGAN: landmark heatmaps estimated per stage and fed back. Ours: 64 "
+           "channels, 2 internal blocks, deconvolution x2 per stage, guide keys average-pooled to <= 1024 "
+           "positions, guide = another CelebA face of the same person (data.train.priors [reference]), "
+           "heatmap targets from the package's hourglass on the HR face, illumination loss = Gram "
+           "(style) loss of SR vs guide; 1,017,103 params at x8, 749,707 at x4 (the paper states none)")
+_add("mtdn", f"{_J}.mtdn:MTDN", table7=False, display="MTDN", family="joint",
+     section="Joint Face Alignment and FSR (§4.7.4)", task="alignment", degradation="misalign",
+     paper="Hallucinating Unaligned Face Images by Multiscale Transformative Discriminative Networks "
+           "(Yu, Porikli, Fernando & Hartley)", venue="IJCV 2020", input="lr", scales=(4, 8, 16),
+     train_inputs=(), recipe="sr",
+     parts={"discriminator": "facesr.models.general.urdgn:URDGNDiscriminator"},
+     code="none public; the paper's layout (STN layers inside a deconvolutional generator), widths ours",
+     notes="paper: spatial transformer layers inside the upsampling network line unaligned LR faces up; a "
+           "discriminator trained on upright real faces (class-specific loss); one network for 16-32 px "
+           "inputs. Ours: per x2 stage [STN (at <= 32 px), conv, 4x4 deconv], widths 256/128/64/32; one "
+           "network per scale; URDGN's discriminator (the same authors'); 1,666,575 params at x8, "
+           "1,518,345 at x4 (the paper states none)")
+_add("tdae", f"{_J}.tdae:TDAE", table7=False, display="TDAE", family="joint",
+     section="Joint Face Alignment and FSR (§4.7.4)", task="alignment", degradation="misalign",
+     paper="Hallucinating Very Low-Resolution Unaligned and Noisy Face Images by Transformative "
+           "Discriminative Autoencoders (Yu & Porikli)", venue="CVPR 2017", input="lr", scales=(4, 8, 16),
+     train_inputs=(), recipe="sr",
+     parts={"discriminator": "facesr.models.general.urdgn:URDGNDiscriminator"},
+     code="none public; the survey's three steps, layers ours",
+     notes="paper/survey: decoder upsamples and coarsely aligns (I_CSR), encoder downsamples it to an "
+           "aligned, denoised LR face (I_CLR), a second decoder upsamples that. Ours: MTDN's transformative "
+           "upsampler for both decoders, stride-2 encoder with an STN at <= 32 px; I_CSR also supervised by "
+           "the HR face; 4,225,133 params at x8, 3,817,371 at x4 (the paper states none)")
