@@ -5,7 +5,8 @@ The Python API mirrors the command line; submodules are imported on first use:
 * ``facesr.degrade(hr, preset, scale, seed)`` -> ``(lr, record)``
 * ``facesr.evaluate(sr=DIR, hr=DIR, scale=S, protocol=NAME, metrics=...)`` -> ``EvalResult``
 * ``facesr.create_metric(name, protocol, scale)``, ``facesr.get_protocol(name)``
-* ``facesr.enhance(image, scale=4, model="rcan-lite")`` -> uint8 image (faces restored, photo upscaled)
+* ``facesr.enhance(image, scale=4, model="rcan-lite")`` -> uint8 image (faces restored, photo upscaled);
+  ``facesr.enhance("in.mp4", scale=4, output="out.mp4")`` -> a video report (faces tracked and restored)
 * ``facesr.load_model("rcan-lite", scale=8)`` -> a network in eval mode with its bundled x8 weights;
   ``facesr.load_model("rcan", scale=8, weights=PATH)`` with trained weights (``facesr.models.weights``)
 * ``facesr.list_pretrained()`` -> the pretrained models shipped in the package (``list_bundled``: same rows)
@@ -27,7 +28,7 @@ _LAZY = {
     "imresize": ("facesr.ops", "imresize"),
     "read_image": ("facesr.io", "read_image"),
     "write_image": ("facesr.io", "write_image"),
-    "enhance": ("facesr.pipeline.enhance", "enhance"),
+    "enhance": ("facesr.pipeline.api", "enhance"),
     "load_model": ("facesr.models.weights", "load_model"),
     "list_pretrained": ("facesr.models.weights", "list_pretrained"),
     "list_bundled": ("facesr.models.weights", "list_pretrained"),

@@ -11,10 +11,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="super-resolve a face crop, or every face in a photo (detect, align, restore, paste back)",
         description="IN is an image or a folder (walked recursively). Photos get every face restored and "
         "pasted back over a bicubic-upscaled background; small images without a detectable face are "
-        "treated as aligned crops. Outputs are PNG (or OUT's suffix for a single file).",
+        "treated as aligned crops. Outputs are PNG (or OUT's suffix for a single file). A video gets its faces "
+        "tracked across frames and restored (with temporal fusion for a multi-frame model, videofsr:CHECKPOINT), "
+        "written as mp4 with the same frames, frame rate and audio.",
     )
-    p.add_argument("input", metavar="IN", help="image file or folder")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file or folder")
+    p.add_argument("input", metavar="IN", help="image file or folder, or a video (.mp4, .mov, .mkv, .avi, .webm)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file or folder (.mp4 for a video)")
     p.add_argument("--scale", type=int, default=4,
                    help="upscaling factor of the whole image, 1..16 (1 = restore only; default 4)")
     p.add_argument("--model", default="bfr-lite",
@@ -68,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import FacesrError, InputError
     from ..io import IMAGE_SUFFIXES, read_image_info, write_image
     from ..io.safety import overlaps
+    from ..io.video import is_video
     from ..pipeline import Enhancer
     from ..pipeline.enhance import background, check_output_size
     from ._common import Failures
@@ -82,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     if (src.is_dir() and overlaps(src, dst)) or (src.is_file() and dst.exists() and overlaps(src, dst)):
         raise InputError(f"{dst}: the output is (or lies inside, or contains) the input {src}; choose another "
                          "output so the originals are kept")
+    if src.is_file() and is_video(src):
+        from .enhance_video import run_video
+
+        return run_video(args)
     if src.is_file():
         files, root = [src], src.parent
         single = not dst.is_dir()

@@ -98,15 +98,20 @@ class Enhancer:
         target = (h * scale, w * scale)
         return restored if restored.shape[:2] == target else imresize(restored, size=target)
 
-    def enhance_array(self, image: np.ndarray, scale: int, *, aligned: bool | None = None
+    def detect(self, image: np.ndarray) -> list:
+        """The faces of uint8 ``H x W x 3`` ``image`` that have landmarks (:class:`facesr.faces.backends.Face`)."""
+        return [f for f in self._detector().detect(image) if f.landmarks is not None]
+
+    def enhance_array(self, image: np.ndarray, scale: int, *, aligned: bool | None = None, faces: list | None = None
                       ) -> tuple[np.ndarray, EnhanceReport]:
-        """uint8 ``H x W x 3`` -> uint8 ``(H*scale) x (W*scale) x 3`` and a report."""
+        """uint8 ``H x W x 3`` -> uint8 ``(H*scale) x (W*scale) x 3`` and a report. ``faces``: the faces to
+        restore (e.g. tracked across video frames) instead of those detected."""
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             raise InputError(f"enhance expects uint8 H x W x 3 images, got {image.dtype} {image.shape}")
         if scale < 1 or scale != int(scale):
             raise InputError(f"scale must be a positive integer, got {scale}")
         check_output_size(image.shape[:2], int(scale), self.max_megapixels)
-        out, report = self._enhance(image, int(scale), aligned)
+        out, report = self._enhance(image, int(scale), aligned, faces)
         if self.full_size:
             toned = keep_tone(image, out)
             if toned is not out:
@@ -114,13 +119,15 @@ class Enhancer:
             out = toned
         return out, report
 
-    def _enhance(self, image: np.ndarray, scale: int, aligned: bool | None) -> tuple[np.ndarray, EnhanceReport]:
-        from ..faces.align import align_face, paste_back, scale_matrix
+    def _enhance(self, image: np.ndarray, scale: int, aligned: bool | None, faces: list | None = None
+                 ) -> tuple[np.ndarray, EnhanceReport]:
+        from ..faces.align import align_face
 
         h, w = image.shape[:2]
         if aligned:
             return self.enhance_crop(image, scale), EnhanceReport("crop", notes=["treated as an aligned crop"])
-        faces = [f for f in self._detector().detect(image) if f.landmarks is not None]
+        if faces is None:
+            faces = self.detect(image)
         if not faces:
             if aligned is None and max(h, w) <= self.crop_max:
                 return self.enhance_crop(image, scale), EnhanceReport(
@@ -145,17 +152,22 @@ class Enhancer:
             lr_size = ALIGNED_SIZE // s
             aligned_face = align_face(image, f.landmarks, template="dic", size=lr_size, scheme=f.scheme)
             restored = self.restorer.restore(aligned_face.image[None], s)[0]
-            # source -> aligned, for the source upscaled by `scale`: compose with the pixel-centre scaling
-            up = scale_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0]]), scale)
-            m_up = aligned_face.matrix @ np.vstack([_invert(up), [0, 0, 1]])
-            from ..faces.align import invert
-
-            out = paste_back(out, restored, invert(m_up), aligned_size=lr_size, feather=self.feather, inplace=True)
+            self.paste_restored(out, restored, aligned_face.matrix, lr_size, scale)
             report.faces_restored += 1
             report.model_scales.append(s)
             report.faces.append(restored)
         return out, report
 
+    def paste_restored(self, out: np.ndarray, restored: np.ndarray, matrix: np.ndarray, lr_size: int,
+                       scale: int) -> None:
+        """Paste a restored face (uint8, any size) into ``out``, the source upscaled by ``scale``, in place;
+        ``matrix``: source -> aligned ``(2, 3)`` of the face aligned at ``lr_size`` px."""
+        from ..faces.align import invert, paste_back, scale_matrix
+
+        # source -> aligned, for the source upscaled by `scale`: compose with the pixel-centre scaling
+        up = scale_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0]]), scale)
+        m_up = matrix @ np.vstack([_invert(up), [0, 0, 1]])
+        paste_back(out, restored, invert(m_up), aligned_size=lr_size, feather=self.feather, inplace=True)
 
     def _paste_full(self, image: np.ndarray, out: np.ndarray, face, scale: int, report: EnhanceReport) -> None:
         """Restore one detected face at the working size and add the correction to ``out`` (in place):
