@@ -65,7 +65,7 @@ def test_both_tasks_train_the_shared_encoder():
 def test_bad_input_and_options():
     net = JASRNet(8, **TINY)
     with pytest.raises(InputError):
-        net(torch.rand(1, 3, 12, 12))
+        net(torch.rand(1, 3, 10, 10))
     with pytest.raises(InputError):
         net(torch.rand(1, 1, 16, 16))
     with pytest.raises(ConfigError):

@@ -81,4 +81,4 @@ class ParseNet(FixedSizeNet):
         """One-hot parsing map (N x 19 x S x S, float) of the argmax class per pixel."""
         feat = self.encoder(x * 2.0 - 1.0)
         logits = self.to_parsing(self.decoder(feat + self.body(feat)))
-        return nn.functional.one_hot(logits.argmax(dim=1), logits.shape[1]).permute(0, 3, 1, 2).to(x.dtype)
+        return torch.zeros_like(logits, dtype=x.dtype).scatter_(1, logits.argmax(dim=1, keepdim=True), 1.0)
