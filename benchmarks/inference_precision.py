@@ -28,7 +28,7 @@ from pathlib import Path
 def lscpu_bf16() -> str:
     import torch
 
-    from facesr.training.precision import cpu_flags, native_bf16
+    from facesr.hardware import cpu_flags, native_bf16
 
     flags = cpu_flags()
     have = [f for f in ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in flags]

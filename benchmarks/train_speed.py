@@ -74,7 +74,7 @@ def machine() -> dict:
     except (OSError, subprocess.SubprocessError):
         pass
     if not flags:
-        from facesr.training.precision import cpu_flags
+        from facesr.hardware import cpu_flags
 
         flags = cpu_flags()
     info = {"cpu": name or "unknown", "flags": [f for f in FLAGS if f in flags], "cores": os.cpu_count(),

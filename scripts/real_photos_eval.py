@@ -1,6 +1,6 @@
 """Real photos without ground truth: restore every face with facesr enhance's machinery (bicubic, rcan-lite,
 bfr-lite by default), score the restored face crops by FID against real HR faces and pooled NIQE, write
-contact sheets and a folder for a MOS study (facesr.evaluation.real_photos).
+contact sheets and a folder for a MOS study (facesr.pipeline.real_photos).
 
     python scripts/real_photos_eval.py -o real_photos                   # every face, x4
     python scripts/real_photos_eval.py -o /tmp/rp --limit 3 --no-fid    # a quick look, about a minute
@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
     from facesr.errors import InputError
-    from facesr.evaluation.real_photos import list_inputs, restore_faces, score_faces, to_markdown, write_outputs
     from facesr.paths import data_root
+    from facesr.pipeline.real_photos import list_inputs, restore_faces, score_faces, to_markdown, write_outputs
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     if not methods or len(set(methods)) != len(methods):

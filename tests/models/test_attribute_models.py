@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from facesr.errors import ConfigError, InputError
+from facesr.evaluation.missing_attributes import hide_attributes, missing_attribute_drop
 from facesr.models import create, create_part, model_complexity, model_info
-from facesr.models.attribute.missing import hide_attributes, missing_attribute_drop
 
 
 def _params(m: torch.nn.Module) -> int:

@@ -45,7 +45,7 @@ def test_smoke_config_trains_with_every_loss(name, tmp_path):
     for n in cfg.nets:
         assert all(r[f"{n}_loss"] not in ("", None) for r in rows), n
     if name == "aacnn_x8_cpu_smoke":  # the missing-attribute measurement on the run folder
-        from facesr.models.attribute.missing import measure_run
+        from facesr.evaluation.missing_attributes import measure_run
 
         drop = measure_run(str(tmp_path / "run"), limit=2, fractions=(0.0, 1.0))
         assert [r["hidden"] for r in drop] == [0.0, 1.0, "bicubic"] and "drop_psnr" in drop[1]

@@ -24,7 +24,7 @@ def entry_for(net, *, psnr=(25.0, 24.99), lpips=(0.3, 0.3), faces=1000) -> dict:
 @pytest.fixture
 def native(monkeypatch):
     """Pretend the CPU computes bf16 natively (or not): returns a setter."""
-    import facesr.training.precision as precision
+    import facesr.hardware as precision
 
     def set_native(value):
         monkeypatch.setattr(precision, "native_bf16", lambda device: value)

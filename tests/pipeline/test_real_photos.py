@@ -1,4 +1,4 @@
-"""Real photos without ground truth (facesr.evaluation.real_photos): the same faces for every method, crops
+"""Real photos without ground truth (facesr.pipeline.real_photos): the same faces for every method, crops
 from the enhanced outputs, pooled NIQE, contact sheets and a folder that facesr mos create accepts."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from facesr_testing import require_data
 
 def test_real_photos_small_run(tmp_path):
     root = require_data("realworld")
-    from facesr.evaluation.real_photos import list_inputs, restore_faces, score_faces, write_outputs
+    from facesr.pipeline.real_photos import list_inputs, restore_faces, score_faces, write_outputs
 
     inputs = list_inputs(root, ["cmu_mit_lowres_gray"])
     assert inputs and all(f == "cmu_mit_lowres_gray" for f, _ in inputs)
@@ -58,7 +58,7 @@ def test_real_photos_small_run(tmp_path):
 
 
 def test_real_photos_bad_input(tmp_path):
-    from facesr.evaluation.real_photos import list_inputs, restore_faces
+    from facesr.pipeline.real_photos import list_inputs, restore_faces
 
     with pytest.raises(InputError, match="folder not found"):
         list_inputs(tmp_path, ["nope"])

@@ -36,7 +36,7 @@ def save_images(result: Any, images: dict[Any, Any], folder: str | os.PathLike[s
 
     ``html``: the benchmark's HTML report, recorded (absolute) so ``facesr mos report`` can add its section.
     """
-    from ..cli._common import write_json
+    from ..io.atomic import write_json
 
     root = Path(folder)
     files: dict[str, str] = {}

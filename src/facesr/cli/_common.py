@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 from ..errors import InputError
-from ..io import atomic_write
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, floatfmt: str = ".4f") -> str:
-    """A plain-text table with right-aligned numbers."""
-
-    def cell(v: Any) -> str:
-        if isinstance(v, float):
-            if not math.isfinite(v):
-                return "inf" if v > 0 else ("-inf" if v < 0 else "nan")
-            return format(v, floatfmt)
-        return "" if v is None else str(v)
-
-    text = [[cell(v) for v in r] for r in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in text)) if text else len(str(h)) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(r[i], int | float) for r in rows) if rows else False for i in range(len(headers))]
-
-    def line(vals: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(vals, widths)))
-
-    out = [line([str(h) for h in headers]), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in text]
-    return "\n".join(x.rstrip() for x in out)
-
-
-def write_json(path: str | os.PathLike[str], data: Any) -> Path:
-    """Write strict JSON (no NaN/Infinity) atomically."""
-    p = Path(path)
-    with atomic_write(p) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return p
+from ..io import atomic_write  # noqa: F401  (re-exported for subcommands)
+from ..io.atomic import write_json  # noqa: F401  (re-exported)
+from ..io.tables import format_table  # noqa: F401  (re-exported)
 
 
 def parse_scale(text: str) -> float:
@@ -91,3 +58,17 @@ def check_device(name: str, option: str = "--device") -> str:
     elif dev.type != "cpu":
         raise InputError(f"{option} {name!r}: only cpu and cuda devices are supported")
     return name
+
+
+def check_outputs(*, files: dict[str, object] | None = None, folders: dict[str, object] | None = None) -> None:
+    """Before any work: every output the user named (option -> path; ``None`` = not given) can be written,
+    else a one-line :class:`InputError` naming the option and the path (a finished benchmark is never lost
+    to a bad ``--json`` path). Folders are created."""
+    from ..io.safety import writable_file, writable_folder
+
+    for option, path in (files or {}).items():
+        if path:
+            writable_file(path, f"{option} file")
+    for option, path in (folders or {}).items():
+        if path:
+            writable_folder(path, f"{option} folder")

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from ..benchmark.table import to_latex, to_markdown, to_text
     from ..errors import InputError
     from ..io import atomic_write
-    from ._common import check_device, write_json
+    from ._common import check_device, check_outputs, write_json
 
     track = _track(args)
     if args.scales is None:
@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
                                  f"{', '.join(f'x{s}' for s in sorted(track.replay))})")
     label, folder = resolve_dataset(args.dataset)
     methods = parse_methods(args.methods)
+    check_outputs(files={"--json": args.json, "--html": args.html, "--markdown": args.markdown,
+                         "--latex": args.latex}, folders={"--save-images": args.save_images})
     metrics = [m for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     result, images = run_bench(folder, methods, scales=scales, protocol=args.protocol, metrics=metrics,
                                dataset=label, batch_size=args.batch_size, device=check_device(args.device),

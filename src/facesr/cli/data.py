@@ -5,7 +5,7 @@
 manifest (see :mod:`facesr.data.cache`); re-running finishes an interrupted run.
 
 ``facesr data dictionary --dataset NAME --out DIR [--atoms 512]`` builds DFDNet's component
-dictionaries (K-means of VGG-19 features of the faces' eyes, nose and mouth; :mod:`facesr.priors.dictionary`)
+dictionaries (K-means of VGG-19 features of the faces' eyes, nose and mouth; :mod:`facesr.models.reference.dictionary`)
 into ``DIR/dictionary.safetensors``; re-running finishes an interrupted build.
 """
 
@@ -101,7 +101,7 @@ def _dictionary(args) -> int:
     from ..data.paired import as_source
     from ..data.registry import DATASETS, open_dataset
     from ..errors import InputError
-    from ..priors.dictionary import DictionaryOptions, build_dictionary
+    from ..models.reference.dictionary import DictionaryOptions, build_dictionary
     from ._common import check_device
 
     if args.limit is not None and args.limit < 1:

@@ -67,13 +67,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..evaluation import evaluate
     from ..evaluation.runner import parse_metric_options
-    from ._common import check_device, format_table, parse_scale, write_json
+    from ._common import check_device, check_outputs, format_table, parse_scale, write_json
 
     if args.scale is None:
         raise InputError("--scale is required")
     scale = parse_scale(args.scale)
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be >= 1, got {args.batch_size}")
+    check_outputs(files={"--json": args.json})
     result = evaluate(args.sr, args.hr, scale=scale, protocol=args.protocol, metrics=args.metrics,
                       baseline=args.baseline, batch_size=args.batch_size, device=check_device(args.device),
                       progress=not args.quiet, options=parse_metric_options(args.metric_option))

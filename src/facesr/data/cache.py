@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import InputError
 from ..io import atomic_write, read_image
 from .annotations import AnnotationError
-from .source import FaceSample
+from .face_sample import FaceSample
 
 OPTIONS = "options.json"
 MANIFEST = "manifest.jsonl"

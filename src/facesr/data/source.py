@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,27 +17,9 @@ import numpy as np
 from ..errors import InputError
 from ..io import read_image
 from .celeba import CELEBA_DIC_BOX
+from .face_sample import FaceSample  # noqa: F401  (re-exported)
 from .framing import crop_resize, rotate_crop, rotate_image, rotate_points
 from .records import FaceDataset
-
-
-@dataclass
-class FaceSample:
-    """One face at training size. ``landmarks``: ``float64 (n, 2)`` HR pixels in ``scheme`` order;
-    ``parsing``: ``uint8 (H, W)`` CelebAMask-HQ ids; ``lr``: the dataset's own LR (``uint8``) if any."""
-
-    key: str
-    hr: np.ndarray
-    landmarks: np.ndarray | None = None
-    scheme: str | None = None
-    parsing: np.ndarray | None = None
-    attributes: dict[str, float] | None = None
-    identity: str | None = None
-    lr: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
-
-    def replace(self, **changes) -> FaceSample:
-        return replace(self, **changes)
 
 
 class FaceSource:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ...errors import InputError
+from ..errors import InputError
 
 
 def hide_attributes(attributes: torch.Tensor, fraction: float, seed: int = 0) -> torch.Tensor:
@@ -42,9 +42,9 @@ def missing_attribute_drop(model: torch.nn.Module, hr: np.ndarray, attributes: t
     fraction 0 minus this}`` (a positive drop is a loss for higher-is-better metrics), plus a
     ``bicubic`` row for reference.
     """
-    from ...io import uint8_to_tensor
-    from ...metrics import create_metric
-    from ...metrics.protocols import get_protocol
+    from ..io import uint8_to_tensor
+    from ..metrics import create_metric
+    from ..metrics.protocols import get_protocol
 
     if getattr(model, "mode", "given") != "given":
         raise InputError("missing_attribute_drop needs a given-attribute network (mode=given)")
@@ -86,11 +86,11 @@ def measure_run(run_dir: str, checkpoint: str = "last.pt", fractions: Sequence[f
     ``checkpoints/<checkpoint>``) on the run's validation faces (``data.val``, first ``limit``)."""
     from pathlib import Path
 
-    from ...training import load_config
-    from ...training.checkpoint import load_checkpoint, load_state_checked
-    from ...training.data import build_train_set, load_val_faces
-    from ...training.requirements import attribute_names_of, val_conditions
-    from ..registry import create
+    from ..models.registry import create
+    from ..training import load_config
+    from ..training.checkpoint import load_checkpoint, load_state_checked
+    from ..training.data import build_train_set, load_val_faces
+    from ..training.requirements import attribute_names_of, val_conditions
 
     run = Path(run_dir)
     cfg = load_config(run / "config.yaml")
@@ -110,7 +110,7 @@ def measure_run(run_dir: str, checkpoint: str = "last.pt", fractions: Sequence[f
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m facesr.models.attribute.missing RUN_DIR [--checkpoint last.pt] [--limit N]``."""
+    """``python -m facesr.evaluation.missing_attributes RUN_DIR [--checkpoint last.pt] [--limit N]``."""
     import argparse
     import json
 

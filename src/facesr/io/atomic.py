@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
 
 
 @contextlib.contextmanager
@@ -16,8 +20,11 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
     On an exception the temporary file is removed and ``path`` is left as it was.
     """
     final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp" + final.suffix, dir=final.parent)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp" + final.suffix, dir=final.parent)
+    except OSError as exc:  # an unwritable place: one line naming it, not a traceback
+        raise InputError(f"{final}: cannot write ({exc.strerror or type(exc).__name__})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -29,3 +36,11 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """Write strict JSON (no NaN/Infinity) atomically."""
+    p = Path(path)
+    with atomic_write(p) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return p

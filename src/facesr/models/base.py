@@ -184,7 +184,7 @@ def _inference_dtype(model: nn.Module, device: torch.device, precision: str) -> 
     entry = inference_policy(model)
     if entry is None or not bf16_acceptable(entry):
         return "fp32"
-    from ..training.precision import native_bf16
+    from ..hardware import native_bf16
 
     return "bf16" if native_bf16(device) else "fp32"  # emulated bf16 is slower than fp32
 

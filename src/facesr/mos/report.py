@@ -152,7 +152,7 @@ def _fmt(v: Any, spec: str = ".3f") -> str:
 
 def to_text(rep: dict[str, Any]) -> str:
     """The terminal table and summary lines."""
-    from ..cli._common import format_table
+    from ..io.tables import format_table
 
     head = ["method", "ratings", "MOS", "95% CI", "sd", *rep["metrics"]]
     body = [[r["method"], r["ratings"], _fmt(r["mos"]), "±" + _fmt(r["ci95"]), _fmt(r["sd"]),
@@ -216,8 +216,8 @@ def write_outputs(rep: dict[str, Any], out_dir: str | os.PathLike[str],
                   ratings: list[dict[str, Any]] | None = None) -> dict[str, Path]:
     """``mos.json``, ``mos.md``, ``mos.png`` and (given ``ratings``, as from :meth:`Store.ratings`)
     ``ratings.csv`` with every rating and its times (Unix seconds) in ``out_dir`` (atomic writes)."""
-    from ..cli._common import write_json
     from ..io import atomic_write
+    from ..io.atomic import write_json
     from .plot import plot_report
 
     out = Path(out_dir)

@@ -89,7 +89,7 @@ def restore_faces(inputs: Sequence[tuple[str, Path]], methods: Sequence[str], *,
     from ..faces.align import alignment_matrix, invert, scale_matrix
     from ..io import read_image
     from ..ops import imresize
-    from ..pipeline.enhance import ALIGNED_SIZE, Enhancer, aligned_view, build_restorer
+    from .enhance import ALIGNED_SIZE, Enhancer, aligned_view, build_restorer
 
     if scale < 1 or scale > 16:
         raise InputError(f"scale must be 1..16, got {scale}")
@@ -155,7 +155,7 @@ def score_faces(faces: Sequence[Face], methods: Sequence[str], *, fid_ref: str |
                 device: str = "cpu") -> dict[str, Any]:
     """FID against ``fid_ref`` (skipped when ``None``) and pooled NIQE of every method's crops (and of the
     input faces), overall and pooled NIQE per folder (``None`` for a folder with too few blocks)."""
-    from .runner import evaluate_arrays
+    from ..evaluation.runner import evaluate_arrays
 
     if len(faces) < 2:
         raise InputError(f"{len(faces)} face(s) to score; pooled NIQE and FID need at least 2")
@@ -206,8 +206,8 @@ def write_outputs(faces: Sequence[Face], methods: Sequence[str], scores: dict[st
     folder that ``facesr mos create --from OUT/mos`` takes: the crops as PNG with its ``bench.json``).
     Returns the written files."""
     from ..benchmark.images import BENCH_JSON, safe_name
-    from ..cli._common import write_json
     from ..io import atomic_write, write_image
+    from ..io.atomic import write_json
 
     root = Path(out)
     written: list[Path] = []

@@ -87,9 +87,3 @@ def create_app(db: str | os.PathLike[str], *, max_upload_mb: float = DEFAULT_MAX
         return error_page(405, f"{request.method} is not allowed on {request.path}")
 
     return app
-
-
-def store() -> Store:
-    from flask import current_app
-
-    return current_app.extensions["facesr_store"]

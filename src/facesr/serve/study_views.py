@@ -14,8 +14,15 @@ from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 
-from ..mos.store import ACR_LABELS, ReplayedRatingError, StudyError
-from .app import store
+from ..mos.store import ACR_LABELS, ReplayedRatingError, Store, StudyError
+
+
+def store() -> Store:
+    """The study store of the running app (``create_app`` puts it in the app's extensions)."""
+    from flask import current_app
+
+    return current_app.extensions["facesr_store"]
+
 
 bp = Blueprint("study", __name__)
 

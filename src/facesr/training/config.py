@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .recipes import split_recipe
+from .recipe_names import split_recipe
 
 
 @dataclass
@@ -97,7 +97,11 @@ class TrainDataConfig:
     standard deviation (degrees) of a random roll of each face about the crop centre. ``also``: more
     datasets trained on together with this one, each a mapping of ``dataset``, ``root``, ``start``,
     ``limit``, ``crop_box``, ``jitter``, ``rotate`` (the rest as here). A run of ``scale: 1`` (a restorer
-    of full-size faces) trains on the preset's own sampled scales with the LR resized back to ``size``."""
+    of full-size faces) trains on the preset's own sampled scales with the LR resized back to ``size``.
+    ``prepare``: for ``dataset: prepared``, what ``facesr data prepare`` writes at ``root`` before training
+    when it is not there yet (a mapping of its options: ``dataset``, ``landmarks``, ``parsing``,
+    ``identity``, ``backend``, ``align``, ``sigma``; the first ``start + limit`` images), so a config
+    that needs prepared priors runs as shipped."""
 
     dataset: str = "celeba"
     root: str | None = None
@@ -115,6 +119,7 @@ class TrainDataConfig:
     jitter: Any = None
     rotate: float = 0.0
     also: tuple[dict[str, Any], ...] = ()
+    prepare: dict[str, Any] | None = None
 
 
 @dataclass

@@ -92,6 +92,25 @@ class ConcatFaces(torch.utils.data.ConcatDataset):
                 d.set_epoch(epoch)
 
 
+def prepare_cache(cfg: TrainDataConfig) -> None:
+    """Write (or finish) the prepared cache at ``cfg.root`` that ``cfg.prepare`` describes: the first
+    ``start + limit`` images (all without a limit); images already prepared are kept."""
+    from dataclasses import fields
+
+    from ..data import open_dataset
+    from ..data.prepare import PrepareOptions, prepare
+
+    known = {f.name for f in fields(PrepareOptions)} - {"size", "kernel"}
+    opts = dict(cfg.prepare or {})
+    unknown = sorted(set(opts) - known)
+    if unknown or "dataset" not in opts:
+        raise ConfigError(f"data.train.prepare: a mapping with 'dataset' and any of {', '.join(sorted(known))}"
+                          + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+    limit = None if cfg.limit is None else cfg.start + cfg.limit
+    options = PrepareOptions(**opts, size=cfg.size, kernel=cfg.kernel)
+    prepare(open_dataset(options.dataset), cfg.root, options, limit=limit, progress=True)
+
+
 def _build_one(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
     """Paired faces of ``cfg.dataset`` (:class:`facesr.data.paired.PairedFaceDataset`)."""
     from ..data import open_dataset
@@ -102,6 +121,8 @@ def _build_one(cfg: TrainDataConfig, scale: int, seed: int) -> Dataset:
         if not cfg.root:
             raise ConfigError("data.train.dataset 'prepared' needs data.train.root: the folder written by "
                               "'facesr data prepare --out'")
+        if cfg.prepare is not None:
+            prepare_cache(cfg)
         reader = cfg.root
     else:
         try:

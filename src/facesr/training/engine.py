@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sys
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError, FacesrError
+from ..log import get_logger
 from . import checkpoint as ckpt
 from .config import Config, NetConfig, dump_config
 from .distributed import DistInfo, all_reduce_mean, all_reduce_sum, barrier, gather_objects, setup, teardown
@@ -36,6 +36,8 @@ from .logs import CSVLog, Progress, TensorBoard
 from .optim import build_optimizer, build_scheduler
 from .recipes import build_recipe
 from .recipes.base import NonFinite
+
+log = get_logger("training")
 
 
 class TrainingError(FacesrError):
@@ -181,7 +183,7 @@ class Trainer:
             if path.is_file() or resume is not True:
                 self.restore(path)
             elif self.dist.is_main:
-                print(f"facesr: no checkpoint in {self.ckpt_dir}; starting a new run", file=sys.stderr)
+                log.info(f"no checkpoint in {self.ckpt_dir}; starting a new run")
         if self.dist.is_main:  # only once the run is accepted: a refused --resume keeps the run's own config
             from ..io import atomic_write
 
@@ -262,13 +264,13 @@ class Trainer:
                                        f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
         rng = state["rng"]
         if len(rng) != self.dist.world_size and self.dist.is_main:
-            print(f"facesr: checkpoint written by {len(rng)} process(es), resuming with {self.dist.world_size}: "
-                  "random draws will differ from an uninterrupted run", file=sys.stderr)
+            log.warning(f"checkpoint written by {len(rng)} process(es), resuming with {self.dist.world_size}: "
+                        "random draws will differ from an uninterrupted run")
         ckpt.set_rng_state(rng[self.dist.rank] if self.dist.rank < len(rng) else rng[0])
         data = state.get("data", {})
         if data.get("batch_size") not in (None, self.batch_size) and self.dist.is_main:
-            print(f"facesr: checkpoint used batch size {data['batch_size']}, now {self.batch_size}: "
-                  "the data position is approximate", file=sys.stderr)
+            log.warning(f"checkpoint used batch size {data['batch_size']}, now {self.batch_size}: "
+                        "the data position is approximate")
         self.iteration = int(state["iteration"])
         rec = state.get("precision")
         t = self.cfg.train
@@ -310,9 +312,8 @@ class Trainer:
             with atomic_write(self.out / "precision.json") as tmp:
                 tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
             probe = "; probe " + ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items()) if timings else ""
-            print(f"facesr: training in {self.precision.dtype}"
-                  f"{' channels-last' if self.precision.channels_last else ''} ({self.precision.how}{probe})",
-                  file=sys.stderr)
+            log.info(f"training in {self.precision.dtype}"
+                     f"{' channels-last' if self.precision.channels_last else ''} ({self.precision.how}{probe})")
 
     # -- what recipes use: autocast, due, update -----------------------------------------------------
     def autocast(self):
@@ -403,8 +404,8 @@ class Trainer:
         if fit != self.total:
             self._set_total(max(fit, it + 1))
             if self.dist.is_main:
-                print(f"facesr: {seconds_per_it * 1e3:.1f} ms/iteration; the time limit fits {self.total} "
-                      "iterations: schedules re-planned to end there", file=sys.stderr)
+                log.info(f"{seconds_per_it * 1e3:.1f} ms/iteration; the time limit fits {self.total} "
+                         "iterations: schedules re-planned to end there")
 
     def _on_signal(self, signum, frame) -> None:  # noqa: ARG002
         self._stop = signum
@@ -551,8 +552,8 @@ class Trainer:
             for g, b in zip(self.optimizers[n].param_groups, s.base_lrs):
                 g["lr"] = b * s.lr_lambdas[0](s.last_epoch)
         if self.dist.is_main:
-            print(f"facesr: non-finite {exc.what} at iteration {exc.iteration}; rolled back to iteration "
-                  f"{self.iteration} with learning rates x{t.rollback_lr_factor}", file=sys.stderr)
+            log.warning(f"non-finite {exc.what} at iteration {exc.iteration}; rolled back to iteration "
+                        f"{self.iteration} with learning rates x{t.rollback_lr_factor}")
 
     def close(self) -> None:
         teardown(self.dist)

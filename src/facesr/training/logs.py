@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from ..io import atomic_write
+from ..log import get_logger
+
+log = get_logger("training")
 
 TB_PIP = "pip install tensorboard==2.20.0"
 
@@ -62,7 +64,7 @@ class TensorBoard:
         import importlib.util
 
         if importlib.util.find_spec("tensorboard") is None:
-            print(f"facesr: TensorBoard logging skipped (package not installed; {TB_PIP})", file=sys.stderr)
+            log.warning(f"TensorBoard logging skipped (package not installed; {TB_PIP})")
             return
         from torch.utils.tensorboard import SummaryWriter
 
@@ -98,7 +100,7 @@ class Progress:
         if self.bar is not None:
             self.bar.write(text)
         else:
-            print(text, file=sys.stderr)
+            log.info(text)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -20,6 +20,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..hardware import cpu_flags, native_bf16  # noqa: F401  (cpu_flags: re-exported for benchmarks)
+
 PRECISIONS = ("auto", "fp32", "bf16")
 #: how much faster (ratio of ms per step) a candidate must be than fp32 / default layout to be chosen
 MARGIN = 1.15
@@ -48,31 +50,6 @@ class Precision:
 
     def as_dict(self) -> dict[str, Any]:
         return {"dtype": self.dtype, "channels_last": self.channels_last, "how": self.how}
-
-
-def cpu_flags() -> set[str]:
-    """The CPU feature flags of ``/proc/cpuinfo`` (empty where the file does not exist)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def native_bf16(device: torch.device) -> str | None:
-    """Why ``device`` computes bf16 natively (``amx_bf16``, ``avx512_bf16``, ``cuda``), else ``None``."""
-    if device.type == "cuda":
-        return "cuda" if torch.cuda.is_bf16_supported() else None
-    if device.type != "cpu":
-        return None
-    flags = cpu_flags()
-    for flag in ("amx_bf16", "avx512_bf16"):
-        if flag in flags:
-            return flag
-    return None
 
 
 def check_setting(precision: str, channels_last: Any) -> None:

@@ -14,7 +14,7 @@ from facesr.errors import ConfigError, InputError
 from facesr.faces.synthetic import synthetic_landmarks68
 from facesr.models import create
 from facesr.models.reference.dfdnet import DICTIONARY_FORMAT, atom_size, load_dictionary
-from facesr.priors.dictionary import DictionaryOptions, build_dictionary, extract_features, kmeans
+from facesr.models.reference.dictionary import DictionaryOptions, build_dictionary, extract_features, kmeans
 
 
 class Faces(FaceSource):

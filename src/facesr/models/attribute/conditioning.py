@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ...errors import ConfigError, InputError
-from ...training.requirements import prior_hint
+from ...priors.hints import prior_hint
 
 #: Value that stands for an unknown attribute (NaN in the input).
 UNKNOWN: float = 0.5

@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ...errors import ConfigError, InputError
-from ...training.requirements import prior_hint
+from ...priors.hints import prior_hint
 from ..base import SRNet
 
 #: stage widths per scale (one x2 stage each).

@@ -5,7 +5,7 @@ test-only) at the project's 128 px faces (the paper: 512):
 
 * **Offline**: multi-scale component dictionaries: K-means centres of backbone features of the
   training faces' eyes (with brows), nose and mouth at four layers (``facesr data dictionary``,
-  :mod:`facesr.priors.dictionary`). The paper's VGGFace is not available offline: the backbone is the
+  :mod:`facesr.models.reference.dictionary`). The paper's VGGFace is not available offline: the backbone is the
   project's ImageNet VGG-19 (:mod:`facesr.backbones`, Caffe weights), at the layers the reference code
   taps (conv2_2, conv3_4, conv4_4, conv5_4, before their ReLU), each divided by a constant that brings
   it to unit scale on faces (ours: the Caffe weights' features are hundreds of times larger than the
@@ -106,7 +106,7 @@ def component_features(feats: dict[str, torch.Tensor], landmarks: torch.Tensor, 
 
 def load_dictionary(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Atoms ``{dictionary_key: K x C x s x s}`` and metadata of a file written by
-    :func:`facesr.priors.dictionary.build_dictionary`."""
+    :func:`facesr.models.reference.dictionary.build_dictionary`."""
     from safetensors import safe_open
 
     try:

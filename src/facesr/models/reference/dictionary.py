@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import InputError
+from ...errors import InputError
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class DictionaryOptions:
 
 
 def _atomic_save(path: Path, write) -> None:
-    from ..io import atomic_write
+    from ...io import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as tmp, open(tmp, "wb") as fh:
@@ -68,7 +68,7 @@ def _check_state(out: Path, options: DictionaryOptions) -> None:
             diff = ", ".join(f"{k} {old.get(k)!r} -> {v!r}" for k, v in record.items() if old.get(k) != v)
             raise InputError(f"{out} holds a dictionary build with other options ({diff}); use another --out")
         return
-    from ..io import atomic_write
+    from ...io import atomic_write
 
     out.mkdir(parents=True, exist_ok=True)
     with atomic_write(state) as tmp:
@@ -81,8 +81,8 @@ def extract_features(source: Any, out: Path, options: DictionaryOptions, progres
     :class:`~facesr.data.source.FaceSource`) in chunk files; returns how many chunks were written now."""
     from tqdm.auto import tqdm
 
-    from ..models.reference.common import estimate_landmarks
-    from ..models.reference.dfdnet import component_features, vgg_extractor
+    from .common import estimate_landmarks
+    from .dfdnet import component_features, vgg_extractor
 
     n = len(source) if options.limit is None else min(options.limit, len(source))
     if n < 1:
@@ -157,8 +157,8 @@ def cluster(out: Path, options: DictionaryOptions, progress: bool = True) -> int
     """Stage 2: K-means per dictionary key over the chunk files; returns how many keys were clustered now."""
     from tqdm.auto import tqdm
 
-    from ..models.reference.components import PARTS
-    from ..models.reference.dfdnet import VGG_LAYERS, dictionary_key
+    from .components import PARTS
+    from .dfdnet import VGG_LAYERS, dictionary_key
 
     files = sorted((out / "features").glob("chunk_*.npz"))
     keys = [dictionary_key(p, lv) for lv in range(len(VGG_LAYERS)) for p in PARTS]
@@ -182,8 +182,8 @@ def assemble(out: Path, options: DictionaryOptions, faces: int) -> Path:
     """Stage 3: ``dictionary.safetensors`` from the centre files, with metadata."""
     from safetensors.numpy import save_file
 
-    from ..models.reference.components import PARTS
-    from ..models.reference.dfdnet import DICTIONARY_FORMAT, VGG_LAYERS, dictionary_key, feature_scale_tag
+    from .components import PARTS
+    from .dfdnet import DICTIONARY_FORMAT, VGG_LAYERS, dictionary_key, feature_scale_tag
 
     tensors = {}
     for lv in range(len(VGG_LAYERS)):
@@ -196,7 +196,7 @@ def assemble(out: Path, options: DictionaryOptions, faces: int) -> Path:
             "atoms": str(min(len(v) for v in tensors.values())), "faces": str(faces), "dataset": options.dataset,
             "iterations": str(options.iterations), "seed": str(options.seed)}
     path = out / "dictionary.safetensors"
-    from ..io import atomic_write
+    from ...io import atomic_write
 
     with atomic_write(path) as tmp:
         save_file(tensors, str(tmp), metadata=meta)
