@@ -37,7 +37,8 @@ class Failures:
         for line in self.lines:
             print(f"facesr: error: {line}", file=sys.stderr)
         if self.lines:
-            print(f"facesr: {len(self.lines)} of {total} {what} failed", file=sys.stderr)
+            if total > 1:  # a single input's one line says it all
+                print(f"facesr: {len(self.lines)} of {total} {what} failed", file=sys.stderr)
             return 2
         return 0
 

@@ -85,3 +85,17 @@ def writable_file(path: str | os.PathLike[str], what: str = "output file") -> Pa
             raise IsADirectoryError(21, "it is a folder")
         _make_folder(p.parent)
     return p
+
+
+def creatable_folder(path: str | os.PathLike[str], what: str = "output folder") -> Path:
+    """Check, without creating anything, that folder ``path`` exists or can be made: its nearest existing
+    ancestor is a folder this process may write in; else a one-line :class:`InputError` naming ``path``."""
+    p = Path(path)
+    probe = Path(os.path.abspath(p))
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(f"{p}: cannot write the {what} ({probe} is not a folder)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{p}: cannot write the {what} ({probe}: permission denied)")
+    return p

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError, FacesrError
+from ..io.safety import creatable_folder, writable_folder
 from ..log import get_logger
 from . import checkpoint as ckpt
 from .config import Config, NetConfig, dump_config
@@ -107,6 +108,7 @@ class Trainer:
                                        t.channels_last is True, "deterministic")
         self.out = Path(cfg.output)
         self.ckpt_dir = self.out / "checkpoints"
+        creatable_folder(self.out, "run folder (output:)")  # before any work
         self._check_run_folder(resume)
 
         # the recipe and its networks --------------------------------------------------------------
@@ -172,7 +174,7 @@ class Trainer:
         self.train_log = self.val_log = None
         self.tb = None
         if self.dist.is_main:
-            self.out.mkdir(parents=True, exist_ok=True)
+            writable_folder(self.out, "run folder (output:)")
             from ..io import atomic_write
 
             self.train_log = CSVLog(self.out / "train_log.csv")
