@@ -70,7 +70,7 @@ _add("fcsrgan", f"{_J}.fcsrgan:FCSRGAN", table7=False, display="FCSR-GAN", famil
            "pixel, smooth, style and face prior losses. Ours: FCM = skip-connected encoder-decoder at the "
            "LR size (64-256 channels, 4 residual blocks at h/4), SRM = 16 residual blocks of 64 + sub-pixel "
            "x2 stages; face prior loss through the package's frozen hourglass (fan_heatmap); spectral-norm "
-           "PatchGAN critic; 8,069,574 params at x8 (FCM 6,693,763), 7,921,862 at x4 (the paper states none)")
+           "PatchGAN critic; 8,069,574 params at x8 (FCM 6,404,291), 7,921,862 at x4 (the paper states none)")
 _add("cpgan", f"{_J}.cpgan:CPGAN", table7=False, display="CPGAN", family="joint",
      section="Joint Illumination Compensation and FSR (§4.7.3)", task="illumination", degradation="illumination",
      paper="Copy and Paste GAN: Face Hallucination from Shaded Thumbnails (Zhang et al.); landmark "
