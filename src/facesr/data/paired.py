@@ -175,7 +175,10 @@ class PairedFaceDataset(torch.utils.data.Dataset):
     def _lr(self, sample: FaceSample, rng: np.random.Generator) -> tuple[np.ndarray, int]:
         seed = int(rng.integers(0, 2**62))
         if self.degradation is not None:
-            lr, _ = self.degradation(sample.hr, rng=np.random.default_rng(seed))
+            from ..degradation import Degradation
+
+            face = {"landmarks": sample.landmarks} if isinstance(self.degradation, Degradation) else {}
+            lr, _ = self.degradation(sample.hr, rng=np.random.default_rng(seed), **face)  # placed steps follow the face
             return lr, seed
         lr = sample.lr
         if self.lr_folder is not None:

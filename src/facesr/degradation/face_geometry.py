@@ -61,20 +61,4 @@ def degrade_with_landmarks(degradation: Any, hr: np.ndarray, rng: np.random.Gene
     """``degradation(hr, rng)`` with ``landmarks`` (HR pixels) in the steps' context, so that placed
     steps follow this face; the same random draws as ``degradation(hr, rng)`` otherwise. A
     :class:`~facesr.degradation.pipeline.Mixture` picks its part first, as it does itself."""
-    from .pipeline import Mixture
-
-    img = degradation._check(hr)
-    if not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
-    deg, name = degradation, None
-    if isinstance(degradation, Mixture):
-        deg = degradation.parts[int(rng.choice(len(degradation.parts), p=degradation.weights))]
-        name = f"mix:{deg.name}"
-    context = {"hr_size": list(img.shape[:2]), "landmarks": landmarks}
-    steps = []
-    for spec, step in zip(deg.specs, deg.steps):
-        if "prob" in spec and not rng.random() < float(spec["prob"]):
-            continue
-        steps.append({"type": spec["type"], **step.sample(rng, context)})
-    record = {"preset": name or deg.name, "hr_size": list(img.shape[:2]), "steps": steps}
-    return degradation.replay(img, record), record
+    return degradation(hr, rng, landmarks=landmarks)

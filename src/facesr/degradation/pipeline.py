@@ -50,9 +50,13 @@ class Degradation:
         a = self.sample(hr_size, np.random.default_rng(1))
         return all(a == self.sample(hr_size, np.random.default_rng(s)) for s in (2, 3))
 
-    def sample(self, hr_size: tuple[int, int], rng: np.random.Generator) -> dict[str, Any]:
-        """Draw concrete parameters for every step; returns the record without applying it."""
-        context = {"hr_size": list(hr_size)}
+    def sample(self, hr_size: tuple[int, int], rng: np.random.Generator,
+               landmarks: np.ndarray | None = None) -> dict[str, Any]:
+        """Draw concrete parameters for every step; returns the record without applying it.
+        ``landmarks`` (HR pixels, 68 or 5 points): where face-placed steps (sunglasses, shading) go."""
+        context: dict[str, Any] = {"hr_size": list(hr_size)}
+        if landmarks is not None:
+            context["landmarks"] = landmarks
         steps = []
         for spec, step in zip(self.specs, self.steps):
             if "prob" in spec and not rng.random() < float(spec["prob"]):
@@ -70,12 +74,14 @@ class Degradation:
             img = step.apply(img, params, context)
         return img
 
-    def __call__(self, hr: np.ndarray, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, dict]:
-        """Degrade one ``uint8 H x W x 3`` HR image; returns ``(lr uint8, record)``."""
+    def __call__(self, hr: np.ndarray, rng: np.random.Generator | int | None = None,
+                 landmarks: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+        """Degrade one ``uint8 H x W x 3`` HR image; returns ``(lr uint8, record)``. ``landmarks``: the
+        face's landmarks in HR pixels for face-placed steps (the same random draws as without)."""
         img = self._check(hr)
         if not isinstance(rng, np.random.Generator):
             rng = np.random.default_rng(rng)
-        record = self.sample(img.shape[:2], rng)
+        record = self.sample(img.shape[:2], rng) if landmarks is None else self.sample(img.shape[:2], rng, landmarks)
         return self.replay(img, record), record
 
 
@@ -192,9 +198,10 @@ class Mixture(Degradation):
     def __repr__(self) -> str:
         return f"Mixture({self.name!r})"
 
-    def sample(self, hr_size: tuple[int, int], rng: np.random.Generator) -> dict[str, Any]:
+    def sample(self, hr_size: tuple[int, int], rng: np.random.Generator,
+               landmarks: np.ndarray | None = None) -> dict[str, Any]:
         part = self.parts[int(rng.choice(len(self.parts), p=self.weights))]
-        record = part.sample(hr_size, rng)
+        record = part.sample(hr_size, rng, landmarks)
         record["preset"] = f"mix:{part.name}"
         return record
 
