@@ -98,3 +98,14 @@ def test_smoke_config_trains_and_validates_on_clips(tmp_path, faces):
     scores = result.last_val
     assert set(scores) >= {"psnr", "ssim", "flicker"}
     assert all(math.isfinite(v) for v in scores.values()) and 5 < scores["psnr"] < 50 and scores["flicker"] >= 0
+
+
+def test_clips_from_celeba_as_the_configs_read_it():
+    from facesr.data import open_dataset
+    from facesr_testing import require_data
+
+    root = require_data("celeba")  # skips with the reason when $FACESR_DATA has no CelebA
+    ds = VideoClipDataset(open_dataset("celeba", str(root)), scale=4, frames=5, seed=0)
+    item = ds[0]
+    assert item["lr"].shape == (5, 3, 32, 32) and item["hr"].shape == (3, 128, 128)
+    assert 0.0 <= float(item["lr"].min()) and float(item["lr"].max()) <= 1.0
