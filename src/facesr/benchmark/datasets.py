@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..degradation.pipeline import DEBLUR_BLUR, deblur_steps  # noqa: F401  (the deblurring track's chain)
 from ..errors import InputError
 from ..paths import DATA_ENV, data_root
 
@@ -44,26 +45,6 @@ def resolve_dataset(name: str) -> tuple[str, Path]:
 
 #: metrics of a degraded track when none are asked for: fidelity, perception, identity, geometry
 DEGRADED_METRICS = ("psnr", "ssim", "lpips", "dists", "identity_cos", "nme")
-
-#: the blur of the deblurring track (survey §4.7.2), Table 8's ranges: Gaussian sigma {1.0:0.1:3.0};
-#: linear motion of {5:1:15} px at {0:15:345} degrees
-DEBLUR_BLUR = {
-    "gaussian": {"kernel": "gaussian", "sigma": {"grid": [1.0, 3.0, 0.1]}},
-    "motion": {"kernel": "motion", "length": {"grid": [5, 15, 1]}, "angle": {"grid": [0, 345, 15]}},
-}
-
-
-def deblur_steps(scale: int, kernel: str = "matlab", blur: str = "both") -> list[dict[str, Any]]:
-    """Joint deblurring and SR (survey §4.7.2): a Gaussian or a motion blur (``blur``: ``gaussian``,
-    ``motion`` or ``both``, one of the two per face) then bicubic downsampling by ``scale`` (none at x1:
-    deblurring only). No noise, no JPEG: the track isolates the blur."""
-    if blur == "both":
-        spec = {"kernel": {"choice": ["gaussian", "motion"]}, "sigma": DEBLUR_BLUR["gaussian"]["sigma"],
-                **{k: v for k, v in DEBLUR_BLUR["motion"].items() if k != "kernel"}}
-    else:
-        spec = DEBLUR_BLUR[blur]
-    return [{"type": "blur", **spec}, {"type": "resize", "scale": scale, "kernel": kernel}]
-
 
 def _preset_track(preset: str):
     def make(scale: int, kernel: str):

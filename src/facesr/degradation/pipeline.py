@@ -163,6 +163,26 @@ def oldphoto_steps(scale: float | None = None, kernel: str = "matlab", back: boo
     ]
 
 
+#: the blur of the deblurring track (survey §4.7.2), Table 8's ranges: Gaussian sigma {1.0:0.1:3.0};
+#: linear motion of {5:1:15} px at {0:15:345} degrees
+DEBLUR_BLUR = {
+    "gaussian": {"kernel": "gaussian", "sigma": {"grid": [1.0, 3.0, 0.1]}},
+    "motion": {"kernel": "motion", "length": {"grid": [5, 15, 1]}, "angle": {"grid": [0, 345, 15]}},
+}
+
+
+def deblur_steps(scale: int, kernel: str = "matlab", blur: str = "both") -> list[dict[str, Any]]:
+    """Joint deblurring and SR (survey §4.7.2): a Gaussian or a motion blur (``blur``: ``gaussian``,
+    ``motion`` or ``both``, one of the two per face) then bicubic downsampling by ``scale`` (none at x1:
+    deblurring only). No noise, no JPEG: the track isolates the blur."""
+    if blur == "both":
+        spec = {"kernel": {"choice": ["gaussian", "motion"]}, "sigma": DEBLUR_BLUR["gaussian"]["sigma"],
+                **{k: v for k, v in DEBLUR_BLUR["motion"].items() if k != "kernel"}}
+    else:
+        spec = DEBLUR_BLUR[blur]
+    return [{"type": "blur", **spec}, {"type": "resize", "scale": scale, "kernel": kernel}]
+
+
 PRESETS = {
     "bicubic": ("Eq. 4: bicubic downsampling by the scale", bicubic_steps),
     "blind": ("Eq. 5, Table 8 protocol: Gaussian/motion blur, s in {1:0.1:8}, noise {0..15}, JPEG {10..60}",

@@ -113,7 +113,7 @@ _add("srdsi", f"{_G}.srdsi:SRDSI", table7=False, display="SRDSI", family="genera
      notes="paper's: PCA split into a basic face (VDSR) and a compensation face (sparse representation), "
            "fused; ours: RGB VDSR (20 x 64, 667,008 params, the only trained weights), 20 ISTA steps over "
            "coupled 8x8 patch dictionaries (256 atoms), fusion = sum, 64 PCA components of 128-px faces; PCA "
-           "basis and dictionaries are buffers fitted by python -m facesr.models.general.srdsi_fit "
+           "basis and dictionaries are buffers fitted by python -m facesr.training.srdsi_bases "
            "(option bases=FILE; DCT bases before fitting)")
 _add("dpdfn", f"{_G}.dpdfn:DPDFN", table7=False, display="DPDFN", family="general", section=_GS,
      category="mixed CNN",

@@ -102,17 +102,17 @@ def test_masked_gram_and_semantic_style_loss():
 def test_stage_one_weights_load(tmp_path):
     from safetensors.torch import save_file
 
-    from facesr.training.checkpoint import CheckpointError
+    from facesr.errors import InputError
 
     torch.manual_seed(1)
     parse = ParseNet(8, 64, **TINY_P)
     save_file(parse.state_dict(), str(tmp_path / "parse.safetensors"))
     net = PSFRGAN(8, 64, parsenet=str(tmp_path / "parse.safetensors"), parsenet_options=TINY_P, max_channels=32)
     assert all(torch.equal(a, b) for a, b in zip(net.parsenet.state_dict().values(), parse.state_dict().values()))
-    with pytest.raises(CheckpointError):
+    with pytest.raises(InputError, match="none.pt"):
         PSFRGAN(8, 64, parsenet=str(tmp_path / "none.pt"), parsenet_options=TINY_P)
     save_file(ParseNet(8, 64).state_dict(), str(tmp_path / "wide.safetensors"))
-    with pytest.raises(CheckpointError, match="do not fit"):
+    with pytest.raises(InputError, match="do not fit"):
         PSFRGAN(8, 64, parsenet=str(tmp_path / "wide.safetensors"), parsenet_options=TINY_P)
 
 

@@ -15,7 +15,7 @@ The PCA mean and basis and the two dictionaries are buffers (saved with the weig
 Before fitting they are the ``components`` lowest-frequency 2-D DCT images per channel and an
 over-complete DCT patch dictionary for both sides (the compensation face then passes through, shrunk).
 :func:`facesr.models.general.srdsi_fit.fit_bases` learns them from training faces and writes a
-safetensors file; ``bases=FILE`` loads it (``python -m facesr.models.general.srdsi_fit``).
+safetensors file; ``bases=FILE`` loads it (``python -m facesr.training.srdsi_bases``).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class SRDSI(SRNet):
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"SRDSI bases file not found: {p} (make it with python -m "
-                              "facesr.models.general.srdsi_fit)")
+                              "facesr.training.srdsi_bases)")
         t = load_file(str(p))
         missing = [k for k in BASES_KEYS if k not in t]
         if missing:

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ...errors import ConfigError, InputError
-from ...training.requirements import prior_hint
+from ...priors.hints import prior_hint
 from ..base import SRNet
 from ..blocks import ResBlock, conv, upsampler_factors
 from ..general.spgan import bicubic_up

@@ -11,20 +11,14 @@ from torch import nn
 def load_parsenet(net: nn.Module, path: str | os.PathLike[str]) -> None:
     """Load ``net`` (a :class:`~facesr.models.prior.parsenet.ParseNet`) from ``path``: an engine checkpoint (the
     EMA weights of its generator when it has them) or a ``.safetensors`` state dict; one-line errors."""
-    from ...training.checkpoint import CheckpointError, load_checkpoint, load_state_checked
+    from ...errors import InputError
+    from ..weights import load_weights
 
-    p = str(path)
-    if p.endswith(".safetensors"):
-        from safetensors.torch import load_file
-
-        try:
-            state = load_file(p)
-        except (OSError, ValueError) as exc:
-            raise CheckpointError(f"{p}: cannot read the parsing network's weights ({exc})") from None
-    else:
-        ckpt = load_checkpoint(p)
-        model = ckpt.get("model", {})
-        if model.get("name") != "psfrgan" or "generator" not in ckpt.get("nets", {}):
-            raise CheckpointError(f"{p}: not a checkpoint of PSFR-GAN's parsing network (model {model.get('name')})")
-        state = ckpt.get("ema", {}).get("generator") or ckpt["nets"]["generator"]
-    load_state_checked(net, state, "parsing network", p)
+    state, desc = load_weights(path)  # engine checkpoints (EMA generator first), safetensors, foreign files
+    if desc.get("model") not in (None, "psfrgan"):
+        raise InputError(f"{path}: not a checkpoint of PSFR-GAN's parsing network (model {desc['model']})")
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0][:160]
+        raise InputError(f"{path}: the parsing network's weights do not fit ({first})") from None

@@ -5,7 +5,7 @@ term ``inputs: [lr_deblur, lr_sharp]``).
 
 Option ``blur``: ``gaussian``, ``motion`` or ``both`` makes the training LR (and the validation LR, unless
 ``data.val.degradation`` names a preset) by the chain of ``facesr bench --degradation deblur[-gaussian|
--motion]`` (:func:`facesr.benchmark.datasets.deblur_steps`: Gaussian sigma 1..3 or motion 5..15 px, then
+-motion]`` (:func:`facesr.degradation.pipeline.deblur_steps`: Gaussian sigma 1..3 or motion 5..15 px, then
 bicubic down by the scale; seeded per sample); ``none`` keeps ``data.train.degradation`` (e.g. ``blind``).
 """
 
@@ -51,7 +51,7 @@ class DeblurRecipe(SRRecipe):
             raise ConfigError(f"recipe deblur: blur must be one of {', '.join(BLURS)}, got {blur!r}")
         self.steps = None
         if blur != "none":
-            from ...benchmark.datasets import deblur_steps
+            from ...degradation.pipeline import deblur_steps
 
             self.steps = deblur_steps(self.cfg.scale, self.kernel, blur)
 
