@@ -39,7 +39,13 @@ def test_all_configs_are_found():
 def test_config_is_valid(path):
     cfg = load_config(path)
     WeightedLoss(cfg.losses)
-    create(cfg.generator.model, cfg.scale, device="meta", **cfg.generator.options)
+    options = dict(cfg.generator.options)
+    if options.get("parsenet") and not Path(options["parsenet"]).exists():
+        options["parsenet"] = None  # PSFR-GAN stage 2 names stage 1's run, trained first (prior/psfrgan_parsenet_*)
+    if cfg.generator.part:
+        create_part(cfg.generator.model, cfg.generator.part, cfg.scale, device="meta", **options)
+    else:
+        create(cfg.generator.model, cfg.scale, device="meta", **options)
     for net in cfg.nets.values():
         if net.part:
             create_part(net.model, net.part, cfg.scale, device="meta", **net.options)
