@@ -185,3 +185,15 @@ def test_serve_cli_errors(tmp_path):
         r = subprocess.run([sys.executable, "-m", "facesr", "serve", "--port", str(port), "--db",
                             str(tmp_path / "m.sqlite")], capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in r.stderr
+
+
+@pytest.mark.parametrize("shown_at", ["inf", "nan", "-5", "1e300"])
+def test_forged_shown_at_is_kept_out_of_the_times(app, shown_at):
+    store: Store = app.extensions["facesr_store"]
+    c = app.test_client()
+    rater = _join(c)
+    item = _current_item(c, "t1", rater)
+    assert c.post(f"/s/t1/r/{rater}", data={"item": item, "score": "4", "shown_at": shown_at}).status_code == 303
+    rows = store.ratings("t1")
+    assert len(rows) == 1 and rows[0]["score"] == 4 and rows[0]["shown_at"] is None
+

@@ -8,6 +8,7 @@ refused by the database's unique constraint and told so.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from pathlib import Path
@@ -72,6 +73,8 @@ def submit(study: str, rater: str):
         shown_at = float(form.get("shown_at", ""))
     except ValueError:
         shown_at = None
+    if shown_at is not None and not (math.isfinite(shown_at) and 0 <= shown_at <= time.time() + 60):
+        shown_at = None  # a forged or broken page time (inf, nan, the future): the rating counts, its time is unknown
     if "score" not in form:
         raise StudyError("no rating given: choose 1 (bad) to 5 (excellent)")
     try:
