@@ -24,7 +24,13 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp" + final.suffix, dir=final.parent)
     except OSError as exc:  # an unwritable place: one line naming it, not a traceback
-        raise InputError(f"{final}: cannot write ({exc.strerror or type(exc).__name__})") from None
+        reason = exc.strerror or type(exc).__name__
+        above = final.parent
+        while not above.exists() and above != above.parent:
+            above = above.parent
+        if above.exists() and not above.is_dir():
+            reason = f"{above} is a file, not a folder"
+        raise InputError(f"{final}: cannot write ({reason})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
