@@ -87,3 +87,12 @@ def test_resume_with_a_new_time_limit_replans_longer(tmp_path, monkeypatch):
     # a third session with plenty of time stops at train.iterations
     third = timed(build(tmp_path / "run", resume=True, **{**opts, "train.time_limit": 1000.0}))
     assert third.fit().iteration == 30 and third.total == 30
+
+
+def test_resume_with_more_iterations_runs_them(tmp_path):
+    """A run that ended at its full planned length continues to a longer train.iterations on --resume (the
+    checkpoint's length is kept only when a time limit had re-planned it)."""
+    first = build(tmp_path / "run", **{"train.iterations": 2, "train.checkpoint_every": 1})
+    assert first.fit().iteration == 2
+    second = build(tmp_path / "run", resume=True, **{"train.iterations": 4, "train.checkpoint_every": 1})
+    assert second.total == 4 and second.fit().iteration == 4

@@ -227,6 +227,7 @@ class Trainer:
             "best": dict(self.best),
             "rollbacks": self.rollbacks,
             "total": self.total,
+            "iterations": self.cfg.train.iterations,
             "precision": self.precision.as_dict() if self.precision is not None else None,
         }
 
@@ -282,7 +283,10 @@ class Trainer:
             self.precision = Precision(rec["dtype"] if t.precision == "auto" else t.precision,
                                        rec["channels_last"] if t.channels_last == "auto" else bool(t.channels_last),
                                        "checkpoint")
-        self._set_total(int(state.get("total", self.total)))
+        total = int(state.get("total", self.total))
+        if "iterations" in state and total >= int(state["iterations"]):
+            total = self.cfg.train.iterations  # planned to its full length: a resume may ask for more (or fewer)
+        self._set_total(total)  # else a time limit's re-plan, kept
         self.best = dict(state.get("best", {}))
         self.rollbacks = int(state.get("rollbacks", 0))
         if self.train_log is not None:
