@@ -159,7 +159,7 @@ def test_shutdown_removes_the_temp_folder(tmp_path, sig):
                 break
         assert [p.name[:13] for p in root.iterdir()] == ["facesr-serve-"]
         proc.send_signal(sig)
-        assert proc.wait(20) == 0
+        assert proc.wait(60) == 0  # generous: a loaded 2-core CI machine
     finally:
         if proc.poll() is None:
             proc.kill()
