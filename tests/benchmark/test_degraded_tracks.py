@@ -76,7 +76,8 @@ def test_tracks_defined():
 
     for m in DEGRADED_METRICS:
         METRICS.entry(m)  # every default metric of a degraded track exists
-    assert {"blind", "realworld", "deblur", "deblur-gaussian", "deblur-motion"} <= set(TRACKS)
+    assert {"blind", "realworld", "deblur", "deblur-gaussian", "deblur-motion", "occlusion", "illumination",
+            "misalign"} <= set(TRACKS)
     steps = deblur_steps(4)
     assert [s["type"] for s in steps] == ["blur", "resize"] and steps[1]["scale"] == 4
     assert deblur_steps(4, blur="motion")[0]["kernel"] == "motion"
@@ -249,3 +250,17 @@ def test_default_run_unchanged(faces, srcnn_ckpt, tmp_path, capsys):
     for name in ("r.json", "r.md", "r.tex"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert before.stdout.replace(str(tmp_path / "a"), "") == now.replace(str(tmp_path / "b"), "")
+
+
+@pytest.mark.parametrize("name", ["occlusion", "illumination", "misalign"])
+def test_joint_task_tracks_make_lr_and_replay(name):
+    """The joint-task tracks (survey 4.7) give LR faces of the benchmark's size, and their records replay them."""
+    rng = np.random.default_rng(3)
+    hr = (rng.random((2, 64, 64, 3)) * 255).astype(np.uint8)
+    track = Track(name, seed=1)
+    lr, records = track.make_lr(hr, ["a", "b"], ["a.png", "b.png"], 4)
+    assert lr.shape == (2, 16, 16, 3)
+    again = Track(name, seed=None, replay={4: records}, source="x.json")
+    replayed = again.make_lr(hr, ["a", "b"], ["a.png", "b.png"], 4)
+    assert np.array_equal(replayed[0], lr)
+

@@ -77,6 +77,13 @@ TRACKS: dict[str, tuple[str, tuple[int, ...], Any]] = {
                         _deblur_track("gaussian", "deblur-gaussian")),
     "deblur-motion": ("deblurring: linear motion blur 5..15 px at 0..345 degrees, then bicubic down by the scale",
                       (4,), _deblur_track("motion", "deblur-motion")),
+    "occlusion": ("completion (survey 4.7.1): one occluder per face (block, stroke, sunglasses or mask, placed on a "
+                  "template face), then bicubic down by the scale; scored on the whole face", (4, 8),
+                  _preset_track("occlusion")),
+    "illumination": ("illumination (survey 4.7.3): gamma, low light, directional shading or a colour cast, then "
+                     "bicubic down by the scale", (4, 8), _preset_track("illumination")),
+    "misalign": ("alignment (survey 4.7.4): a random similarity transform (rotation, zoom, shift) before bicubic "
+                 "down by the scale; scored against the aligned HR face", (4, 8), _preset_track("misalign")),
 }
 
 

@@ -32,7 +32,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--degradation", default=None, metavar="TRACK",
                    help="degraded track instead of the protocol's bicubic LR: blind (Eq. 5, Table 8), realworld "
                    "(second-order chain), deblur (Gaussian or motion blur then bicubic down; deblur-gaussian, "
-                   "deblur-motion); every face's parameters go in --json (default metrics: "
+                   "deblur-motion), occlusion, illumination, misalign (joint tasks, survey 4.7); every face's "
+                   "parameters go in --json (default metrics: "
                    "psnr,ssim,lpips,dists,identity_cos,nme)")
     p.add_argument("--seed", type=int, default=None,
                    help="run seed of --degradation (default 0); each face's seed derives from it and its file name, "
@@ -122,7 +123,7 @@ def _track(args: argparse.Namespace):
         return read_replay(args.replay)
     if args.degradation is None:
         if args.seed is not None:
-            raise InputError("--seed seeds a degradation: give --degradation blind|realworld|deblur too")
+            raise InputError("--seed seeds a degradation: give --degradation TRACK too (blind, realworld, deblur, ...)")
         return None
     seed = 0 if args.seed is None else args.seed
     if seed < 0:
