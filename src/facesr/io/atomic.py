@@ -13,6 +13,14 @@ from typing import Any
 from ..errors import InputError
 
 
+def nearest_existing(path: str | os.PathLike[str]) -> Path:
+    """``path`` made absolute, or its nearest ancestor that exists (the place a write would fail at)."""
+    p = Path(os.path.abspath(path))
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is fsynced and renamed over ``path``.
@@ -25,9 +33,7 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp" + final.suffix, dir=final.parent)
     except OSError as exc:  # an unwritable place: one line naming it, not a traceback
         reason = exc.strerror or type(exc).__name__
-        above = final.parent
-        while not above.exists() and above != above.parent:
-            above = above.parent
+        above = nearest_existing(final.parent)
         if above.exists() and not above.is_dir():
             reason = f"{above} is a file, not a folder"
         raise InputError(f"{final}: cannot write ({reason})") from None

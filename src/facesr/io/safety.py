@@ -90,10 +90,10 @@ def writable_file(path: str | os.PathLike[str], what: str = "output file") -> Pa
 def creatable_folder(path: str | os.PathLike[str], what: str = "output folder") -> Path:
     """Check, without creating anything, that folder ``path`` exists or can be made: its nearest existing
     ancestor is a folder this process may write in; else a one-line :class:`InputError` naming ``path``."""
+    from .atomic import nearest_existing
+
     p = Path(path)
-    probe = Path(os.path.abspath(p))
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
+    probe = nearest_existing(p)
     if not probe.is_dir():
         raise InputError(f"{p}: cannot write the {what} ({probe} is not a folder)")
     if not os.access(probe, os.W_OK | os.X_OK):

@@ -22,6 +22,13 @@ from .stn import SpatialTransformer
 STAGES = {4: 2, 8: 3, 16: 4}
 
 
+def deconv_stages(name: str, scale: int) -> int:
+    """The number of x2 deconvolution stages of MTDN-style networks at ``scale``; a one-line error otherwise."""
+    if scale not in STAGES:
+        raise ConfigError(f"{name} supports x4, x8 and x16 (one deconvolution per x2), not x{scale}")
+    return STAGES[scale]
+
+
 class TransformativeUpsampler(nn.Module):
     """``N x 3 x h x w`` -> ``N x cout x (2^k h) x (2^k w)`` features: k stages of [STN where the input
     side is at most ``stn_max`` px, conv, deconv x2]."""
@@ -53,10 +60,8 @@ class MTDN(SRNet):
 
     def __init__(self, scale: int = 8, widths: tuple[int, ...] = (256, 128, 64, 32, 32), face_size: int = 128) -> None:
         super().__init__(scale)
-        if scale not in STAGES:
-            raise ConfigError(f"MTDN supports x4, x8 and x16 (one deconvolution per x2), not x{scale}")
+        n = deconv_stages("MTDN", scale)
         widths = tuple(int(w) for w in widths)
-        n = STAGES[scale]
         self.body = TransformativeUpsampler(n, widths, face_size // scale)
         self.tail = nn.Conv2d(widths[n], 3, 3, padding=1)
 

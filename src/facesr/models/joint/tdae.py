@@ -16,9 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ...errors import ConfigError
 from ..base import SRNet
-from .mtdn import STAGES, TransformativeUpsampler
+from .mtdn import TransformativeUpsampler, deconv_stages
 from .stn import SpatialTransformer
 
 
@@ -51,10 +50,8 @@ class TDAE(SRNet):
 
     def __init__(self, scale: int = 8, widths: tuple[int, ...] = (256, 128, 64, 32, 32), face_size: int = 128) -> None:
         super().__init__(scale)
-        if scale not in STAGES:
-            raise ConfigError(f"TDAE supports x4, x8 and x16 (one deconvolution per x2), not x{scale}")
+        n = deconv_stages("TDAE", scale)
         widths = tuple(int(w) for w in widths)
-        n = STAGES[scale]
         self.decoder1 = TransformativeUpsampler(n, widths, face_size // scale)
         self.to_rgb1 = nn.Conv2d(widths[n], 3, 3, padding=1)
         self.encoder = AligningEncoder(n, widths, face_size)
