@@ -152,7 +152,10 @@ def test_shutdown_removes_the_temp_folder(tmp_path, sig):
     env = {**os.environ, "TMPDIR": str(root),
            "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
     argv = [sys.executable, "-m", "facesr", "serve", "--port", "0", "--db", str(tmp_path / "m.sqlite")]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    # a suite started in the background (nohup, &) ignores SIGINT, and children inherit that: give the
+    # server the default disposition, as a terminal would
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in proc.stdout:
             if "http://" in line:
