@@ -428,11 +428,12 @@ _add_reference(
           f"VGG-19 (20,024,384) and the dictionaries; {_FACE128}")
 
 
-# -- joint tasks (survey §4.7) and applications (§4.8): their entries live in torch-free modules -------
+# -- joint tasks (survey §4.7), applications (§4.8), real-world GANs (§4.1.2) and generative priors
+# (§4.1.2): their entries live in torch-free modules --------------------------------------------------
 def _load_more_entries() -> None:
     import importlib
 
-    for module in ("zoo_joint", "zoo_application"):
+    for module in ("zoo_joint", "zoo_application", "zoo_realworld", "zoo_generative"):
         importlib.import_module(f"{__package__}.{module}")
 
 
