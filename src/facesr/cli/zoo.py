@@ -112,7 +112,9 @@ def format_table(rows: list[dict[str, Any]], missing: list[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..models import TABLE7, not_implemented
+    from ._common import check_outputs
 
+    check_outputs(files={"--json": args.json})  # before the table: a bad path is refused, not found at the end
     rows = zoo_rows(args.family, cache=not args.no_cache)
     missing = [f"{TABLE7[k].method} ({TABLE7[k].family})" for k in not_implemented()
                if args.family in (None, TABLE7[k].family)]

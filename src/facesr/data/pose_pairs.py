@@ -19,6 +19,10 @@ pair per such non-frontal face, its target the identity's most frontal face. Ite
     index, seed int64                    sample index, seed of the degradation draws
 
 ``flip``: probability of mirroring input and target together. Randomness per ``(seed, epoch, index)``.
+
+Estimated landmarks are kept on disk (``landmark_cache``: a file, ``"auto"`` (default) for one under the cache
+directory named by a digest of the source, or ``None``), so a restart does not run the landmark network again
+(:class:`facesr.data.landmark_cache.LandmarkCache`, shared with the reference groups).
 """
 
 from __future__ import annotations
@@ -84,12 +88,14 @@ class PosePairDataset(torch.utils.data.Dataset):
     """Pose pairs (module doc) of ``source`` (a dataset reader with identities, a prepared cache folder written
     with ``--identity``, or a :class:`FaceSource`). ``landmarks``: ``auto`` (the source's, else estimated),
     ``data`` or ``estimate``; ``degradation``: a preset of :func:`facesr.degradation.build_degradation` or a
-    ``Degradation`` (default ``bicubic``). ``max_identities``: use only the first identities (by label)."""
+    ``Degradation`` (default ``bicubic``). ``max_identities``: use only the first identities (by label).
+    ``landmark_cache``: where estimated landmarks are kept (module doc)."""
 
     def __init__(self, source: FaceSource | FaceDataset | str | os.PathLike[str], *, scale: int = 8,
                  size: int = 128, degradation: Any = "bicubic", kernel: str = "matlab", seed: int = 0,
                  flip: float = 0.0, frontal_max: float = 10.0, profile_min: float = 15.0, landmarks: str = "auto",
-                 crop_box: tuple[int, int, int, int] | None = None, max_identities: int | None = None) -> None:
+                 crop_box: tuple[int, int, int, int] | None = None, max_identities: int | None = None,
+                 landmark_cache: str | os.PathLike[str] | None = "auto") -> None:
         if landmarks not in ("auto", "data", "estimate"):
             raise InputError(f"landmarks must be auto, data or estimate, got {landmarks!r}")
         if not 0 <= frontal_max < profile_min:
@@ -97,6 +103,7 @@ class PosePairDataset(torch.utils.data.Dataset):
         if not 0.0 <= flip <= 1.0:
             raise InputError(f"flip must be a probability, got {flip}")
         self.source = as_source(source, size, kernel, crop_box)
+        self.landmark_cache = landmark_cache
         self.scale, self.seed, self.flip, self.epoch = int(scale), int(seed), float(flip), 0
         if isinstance(degradation, str):
             from ..degradation import build_degradation
@@ -127,14 +134,32 @@ class PosePairDataset(torch.utils.data.Dataset):
                                  "or landmarks='estimate')")
             else:
                 todo.append(i)
-        for start in range(0, len(todo), 32):
-            chunk = todo[start:start + 32]
+        if todo:
+            out.update({i: yaw_from_landmarks(p) for i, p in self._estimated(todo).items()})
+        return out
+
+    def _estimated(self, todo: list[int]) -> dict[int, np.ndarray]:
+        """Landmarks of faces ``todo`` from the cache file, the missing ones estimated (and the file updated)."""
+        from .landmark_cache import LandmarkCache, auto_cache_path
+
+        cache = None
+        if self.landmark_cache is not None:
+            path = (auto_cache_path(self.source, self.source.size, "pose_pairs") if self.landmark_cache == "auto"
+                    else self.landmark_cache)
+            cache = LandmarkCache(path, self.source.size)
+        stored = cache.load(self.source) if cache is not None else {}
+        found = {i: stored[i] for i in todo if i in stored}
+        missing = [i for i in todo if i not in found]
+        for start in range(0, len(missing), 32):
+            chunk = missing[start:start + 32]
             from ..models.reference.common import estimate_landmarks
 
             faces = np.stack([self.source.sample(i).hr for i in chunk]).transpose(0, 3, 1, 2)
             pts = estimate_landmarks(torch.from_numpy(faces.astype(np.float32) / 255.0)).numpy()
-            out.update({i: yaw_from_landmarks(p) for i, p in zip(chunk, pts)})
-        return out
+            found.update({i: p.astype(np.float64) for i, p in zip(chunk, pts)})
+        if missing and cache is not None:
+            cache.save(self.source, {**stored, **found})
+        return found
 
     def __len__(self) -> int:
         return len(self.pairs)

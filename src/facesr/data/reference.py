@@ -47,6 +47,7 @@ import torch
 
 from ..errors import InputError
 from .augment import Augment
+from .landmark_cache import LandmarkCache
 from .paired import _tensor, as_source
 from .records import FaceDataset
 from .seeding import sample_rngs
@@ -195,36 +196,11 @@ class ReferenceGroupDataset(torch.utils.data.Dataset):
             self._save_landmarks()
         return len(todo)
 
-    def _sample_key(self, index: int) -> str:
-        entries = getattr(self.source, "entries", None)
-        if entries is not None:
-            return str(entries[index].get("key", index))
-        dataset = getattr(getattr(self.source, "source", self.source), "dataset", None)
-        return dataset.records[index].key if dataset is not None else str(index)
-
     def _save_landmarks(self) -> None:
-        from ..io import atomic_write
-
-        idx = sorted(self._estimated)
-        self.landmark_cache.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(self.landmark_cache) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, keys=np.array([self._sample_key(i) for i in idx]), size=np.array(self.size),
-                         landmarks=np.stack([self._estimated[i] for i in idx]))
+        LandmarkCache(self.landmark_cache, self.size).save(self.source, self._estimated)
 
     def _load_landmarks(self) -> None:
-        try:
-            with np.load(self.landmark_cache) as data:
-                keys, pts, size = list(data["keys"]), data["landmarks"], int(data["size"])
-        except Exception as exc:  # a foreign or broken file: recompute
-            raise InputError(f"{self.landmark_cache}: not a landmark cache ({type(exc).__name__}: {exc})") from None
-        if size != self.size:
-            raise InputError(f"{self.landmark_cache}: landmarks of {size} px faces, the data is {self.size} px")
-        where = {k: i for i, k in enumerate(keys)}
-        for i in range(len(self.source)):
-            j = where.get(self._sample_key(i))
-            if j is not None:
-                self._estimated[i] = pts[j].astype(np.float64)
+        self._estimated.update(LandmarkCache(self.landmark_cache, self.size).load(self.source))
 
     # -- items -------------------------------------------------------------------------------------
     def _draw_references(self, target: int, rng: np.random.Generator) -> tuple[list[int], list[bool]]:
