@@ -162,21 +162,27 @@ def output_size(
     return (oh, ow), (float(sh), float(sw))
 
 
-_DENSE_LIMIT = 4096 * 1024  # use a dense matrix product when out_len * in_len is at most this
+_DENSE_LIMIT = 4096 * 1024  # torch: use a dense matrix product when out_len * in_len is at most this
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_weights(in_len: int, out_len: int, scale: float, kernel: str) -> tuple[np.ndarray, np.ndarray]:
+    idx, w = resize_weights(in_len, out_len, scale, kernel)
+    idx.setflags(write=False)
+    w.setflags(write=False)
+    return idx, w
 
 
 def _resize_axis_np(x: np.ndarray, axis: int, out_len: int, scale: float, kernel: str) -> np.ndarray:
-    in_len = x.shape[axis]
-    if in_len * out_len <= _DENSE_LIMIT:
-        m = resize_matrix(in_len, out_len, scale, kernel)
-        y = np.tensordot(m, np.moveaxis(x, axis, 0), axes=(1, 0))
-        return np.moveaxis(y, 0, axis)
-    idx, w = resize_weights(in_len, out_len, scale, kernel)
+    # A sum over the kernel's taps in tap order, as MATLAB's imresize computes it: no BLAS call, so the
+    # result is the same on every machine whatever its thread count (a multi-threaded matrix product was
+    # not: OpenBLAS's result depended on its threads) and faster for face-sized images.
+    idx, w = _cached_weights(x.shape[axis], out_len, scale, kernel)
     xs = np.moveaxis(x, axis, 0)
-    y = np.zeros((out_len,) + xs.shape[1:], dtype=x.dtype)
-    for p in range(idx.shape[1]):
-        wp = w[:, p].reshape((-1,) + (1,) * (xs.ndim - 1))
-        y += wp * xs[idx[:, p]]
+    shape = (-1,) + (1,) * (xs.ndim - 1)
+    y = w[:, 0].reshape(shape) * xs[idx[:, 0]]
+    for p in range(1, idx.shape[1]):
+        y += w[:, p].reshape(shape) * xs[idx[:, p]]
     return np.moveaxis(y, 0, axis)
 
 
