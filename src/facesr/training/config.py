@@ -167,7 +167,11 @@ class TrainConfig:
     (validation, checkpoint) and, after ``plan_after`` iterations, shortens ``iterations`` to what
     the measured speed fits in the limit, so that decaying schedules (cosine, linear) end on time.
     Resumed with a time limit, a run re-plans to this invocation's time (longer again, at most
-    ``iterations``, when an earlier limit had shortened it)."""
+    ``iterations``, when an earlier limit had shortened it). ``compile``: ``torch.compile`` the trained
+    networks' training calls: false (default), true (inductor's default mode), a mode name
+    (``reduce-overhead``: CUDA graphs, ``max-autotune``, ...) or ``auto`` (``reduce-overhead`` on CUDA for
+    runs of at least :data:`facesr.training.compiling.AUTO_MIN_ITERATIONS` iterations, else eager: on
+    the CPU it did not pay back its compile time, docs/training.md)."""
 
     iterations: int = 1000
     log_every: int = 10
@@ -186,6 +190,7 @@ class TrainConfig:
     plan_after: int = 300
     precision: str = "auto"
     channels_last: Any = "auto"
+    compile: Any = False
 
 
 @dataclass
@@ -492,6 +497,9 @@ def validate(cfg: Config) -> Config:
     from .precision import check_setting
 
     check_setting(t.precision, t.channels_last)
+    from .compiling import check_compile
+
+    check_compile(t.compile)
     if t.on_nan not in ("stop", "rollback"):
         raise ConfigError(f"train.on_nan must be stop or rollback, got {t.on_nan!r}")
     if t.device not in ("auto", "cpu", "cuda") and not t.device.startswith("cuda:"):

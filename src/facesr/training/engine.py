@@ -131,6 +131,8 @@ class Trainer:
                     if nc.ema > 0 and nc.role != "frozen"}
         self.trained = [n for n, nc in self.net_cfg.items() if nc.role != "frozen"]
         self.wrapped: dict[str, nn.Module] = dict(self.nets)
+        self.compiled: str | None = None  # the train.compile mode once applied (_settle_compile)
+        self._cudagraphs = False
         if self.dist.enabled:
             for n in self.trained:
                 ids = [self.device.index] if self.device.type == "cuda" else None
@@ -313,13 +315,28 @@ class Trainer:
             import json
 
             from ..io import atomic_write
+            from .compiling import compile_mode
 
-            record = {**self.precision.as_dict(), "probe_ms": timings}
+            record = {**self.precision.as_dict(), "probe_ms": timings,
+                      "compile": compile_mode(self.cfg.train.compile, self.device.type, self.total)}
             with atomic_write(self.out / "precision.json") as tmp:
                 tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
             probe = "; probe " + ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items()) if timings else ""
             log.info(f"training in {self.precision.dtype}"
                      f"{' channels-last' if self.precision.channels_last else ''} ({self.precision.how}{probe})")
+
+    def _settle_compile(self) -> None:
+        """``train.compile``: wrap the trained networks' calls in ``torch.compile`` (after the layout is set)."""
+        from .compiling import compile_mode, compile_networks
+
+        mode = compile_mode(self.cfg.train.compile, self.device.type, self.total)
+        if mode is None or self.compiled == mode:
+            return
+        self.wrapped = compile_networks(self.wrapped, self.trained, mode)
+        self.compiled = mode
+        self._cudagraphs = mode == "reduce-overhead" and self.device.type == "cuda"
+        if self.dist.is_main:
+            log.info(f"torch.compile ({mode}) of {', '.join(self.trained)}: the first steps compile")
 
     # -- what recipes use: autocast, due, update -----------------------------------------------------
     def autocast(self):
@@ -353,6 +370,8 @@ class Trainer:
     # -- one iteration ----------------------------------------------------------------------------
     def step(self, batch: dict[str, Any], it: int) -> dict[str, torch.Tensor]:
         """One iteration: the recipe's step, then every scheduler and EMA. Returns the loss values."""
+        if self._cudagraphs:
+            torch.compiler.cudagraph_mark_step_begin()  # the last step's graph outputs may be overwritten
         values = self.recipe.step(batch, it)
         for s in self.schedulers.values():
             s.step()
@@ -430,6 +449,7 @@ class Trainer:
             # (the schedules continue on the longer plan once the speed is measured)
             self._set_total(t.iterations)
         self._settle_precision()
+        self._settle_compile()
         progress = Progress(self.total, self.iteration, t.progress and self.dist.is_main, self.cfg.name)
         for net in self.nets.values():
             net.train()
