@@ -95,10 +95,11 @@ def format_table(rows: list[dict[str, Any]], missing: list[str]) -> str:
         s = r["survey"]
         sp = f"{s['params']:>6} {s['params_mark']}" if s else f"{'-':>8}"
         sf = f"{s['flops']:>5} {s['flops_mark']}" if s else f"{'-':>7}"
-        side = r["input_shape"][-1]
+        shape = r["input_shape"]
+        side = f"{shape[-1]}x{shape[-1]}" if len(shape) == 4 else "x".join(map(str, shape[1:]))  # image or points
         lines.append(
             f"{r['display']:<21} {r['family']:<8} {r['input']:<9} {r['params']:>11,} "
-            f"{r['params_survey']:>8.3f} {sp:>8}  {r['gmacs']:>9.3f} {sf:>7}  {side}x{side}"
+            f"{r['params_survey']:>8.3f} {sp:>8}  {r['gmacs']:>9.3f} {sf:>7}  {side}"
         )
     lines.append("")
     lines.append("Params /2^20 is the survey's unit; GMACs count conv, transposed-conv and linear layers "

@@ -164,6 +164,9 @@ def model_complexity(name: str, scale: int = 8, hr_size: int = 128, **overrides:
     model = create(name, scale=scale, device="meta", **overrides)
     shape = native_input_shape(info["input"], scale, hr_size)
     x = torch.zeros(shape, device="meta")
+    if hasattr(model, "example_input"):  # a network whose input is not a face image (a point cloud)
+        x = model.example_input(x)
+        shape = tuple(x.shape)
     model.eval()
     # networks with inputs besides the face (given attributes) provide neutral example values
     extra = model.example_conditions(x) if hasattr(model, "example_conditions") else {}
