@@ -70,5 +70,7 @@ _add("afvl", "identity:AFVLoss", eq="25-26", inputs=("d_fake", "identity"), kind
      description="IADFH adversarial face verification loss (3-way pair discriminator)")
 _add("pyramid", "multiscale:PyramidLoss", eq="§2.2.2", inputs=("sr", "hr"), kind="pixel",
      description="pixel loss of intermediate outputs vs the HR face area-averaged to their sizes")
+_add("chamfer", "point_cloud:ChamferLoss", eq="§4.8.4", inputs=_IMG, kind="structure",
+     description="symmetric Chamfer distance of SR and HR point clouds (N x P x 3; FSR3D)")
 _add("edge", "multiscale:EdgeLoss", eq="§2.2.2", inputs=_IMG, kind="pixel",
      description="Charbonnier (or l1/mse) distance of 3x3 Laplacian responses (ATMFN)")
