@@ -86,8 +86,34 @@ def test_channels_last_inference_matches_plain():
 
     x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
     plain = build_network(MethodSpec("rcan", bundled="rcan-lite"), 8)
-    fast = for_inference(build_network(MethodSpec("rcan", bundled="rcan-lite"), 8))
+    fast = for_inference(build_network(MethodSpec("rcan", bundled="rcan-lite"), 8), precision="fp32")
     with torch.inference_mode():
         a, b = super_resolve(plain, x), super_resolve(fast, x)
     assert fast._facesr_channels_last and b.is_contiguous(memory_format=torch.channels_last)
     assert (a - b).abs().max().item() < 1e-4
+
+
+@pytest.mark.parametrize("scale", [4, 8, 16])
+def test_bundled_rcan_lite_runs_in_bf16_where_the_cpu_has_it(scale):
+    """The shipped weights were measured on all 1,000 celeba1000 faces (INFERENCE_BF16): bf16 where the
+    CPU computes it natively, fp32 elsewhere; the output stays close to fp32's either way."""
+    import torch
+
+    from facesr.benchmark.methods import MethodSpec, build_network
+    from facesr.hardware import native_bf16
+    from facesr.models import super_resolve
+    from facesr.models.base import bf16_acceptable, for_inference, inference_policy
+
+    net = build_network(MethodSpec("rcan", bundled="rcan-lite"), scale)
+    entry = inference_policy(net)
+    assert entry is not None and bf16_acceptable(entry)
+    auto = for_inference(net, precision="auto")
+    native = native_bf16(torch.device("cpu"))
+    assert auto._facesr_precision == ("bf16" if native else "fp32")
+    g = torch.Generator().manual_seed(0)  # smooth, face-like input (white noise exaggerates bf16's rounding)
+    x = torch.nn.functional.interpolate(torch.rand(2, 3, 4, 4, generator=g), size=128 // scale, mode="bilinear")
+    with torch.inference_mode():
+        a = super_resolve(for_inference(build_network(MethodSpec("rcan", bundled="rcan-lite"), scale),
+                                        precision="fp32"), x)
+        b = super_resolve(auto, x)
+    assert (a - b).abs().max().item() < 4 / 255

@@ -120,11 +120,18 @@ def model_input(
 #: ``facesr``, MATLAB-bicubic LR, all 1,000 celeba1000 faces; ``--emit`` prints these entries). bf16 is
 #: used only for weights listed here whose entry passes :func:`bf16_acceptable` (<= 0.02 dB PSNR lost on
 #: >= 1,000 faces and LPIPS not higher at 4 decimals); every other network runs in fp32.
-#: Not yet measured on all 1,000 faces, so the bundled models run in fp32. A 50-face check of the script
-#: (Xeon with AMX-BF16, 2 threads, channels-last) gave bf16 - fp32 = -0.0037 / -0.0013 / -0.0017 dB PSNR
-#: (paired standard error 0.001) and LPIPS 0.1344 -> 0.1344 / 0.2859 -> 0.2854 / 0.5275 -> 0.5271 at
-#: x4 / x8 / x16, at most 3 grey levels apart.
-INFERENCE_BF16: dict[str, dict[str, Any]] = {}
+#: Measured by ``benchmarks/inference_precision.py --limit 1000 --emit`` (Xeon with AMX-BF16, 2 threads,
+#: batch 16, channels-last, torch 2.13.0): the three bundled rcan-lite scales lose 0.0033 / 0.0015 /
+#: 0.0008 dB (paired standard error 0.0003) with LPIPS level or lower, at 2.2-2.3x the faces/s.
+INFERENCE_BF16: dict[str, dict[str, Any]] = {
+    "6c022ee4b78f52df": {"label": "rcan-lite x4", "params": 1042307, "faces": 1000, "psnr": (30.7226, 30.7193),
+                         "lpips": (0.13273, 0.13268), "ssim": (0.88196, 0.88193), "faces_per_s": (83.2, 185.4)},
+    "fa2cb231213c102b": {"label": "rcan-lite x8", "params": 1079299, "faces": 1000, "psnr": (26.0944, 26.0928),
+                         "lpips": (0.28762, 0.2872), "ssim": (0.74029, 0.74024), "faces_per_s": (176.4, 412.1)},
+    "f541515580b1350e": {"label": "rcan-lite x16", "params": 1116291, "faces": 1000,
+                         "psnr": (22.0916, 22.0908), "lpips": (0.53033, 0.52997), "ssim": (0.58046, 0.58038),
+                         "faces_per_s": (219.9, 450.9)},
+}
 
 #: the limits of :func:`bf16_acceptable`
 BF16_MAX_PSNR_LOSS = 0.02
