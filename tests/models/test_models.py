@@ -19,9 +19,11 @@ from facesr.models.blocks import split_luma
 #: the reference family (networks fed a degraded face and guide faces) has its own behaviour tests in
 #: tests/models/reference/, the joint tasks and applications theirs in tests/models/joint/ and
 #: tests/models/application/
-#: PSFR-GAN and JASRNet (prior family, registered with the joint tasks) have theirs in tests/models/prior_more/
+#: PSFR-GAN and JASRNet (prior family, registered with the joint tasks) have theirs in tests/models/prior_more/;
+#: the generative-prior leaf (an unconditional prior, a latent search, GAN-prior restorers) in tests/models/generative/
 NAMES = [m["name"] for m in list_models()
-         if m["family"] not in ("reference", "joint", "application") and m["name"] not in ("psfrgan", "jasrnet")]
+         if m["family"] not in ("reference", "joint", "application") and m["name"] not in ("psfrgan", "jasrnet")
+         and m.get("category") != "generative prior"]
 
 # Reduced configurations for behaviour tests (same architecture code, fewer/narrower blocks).
 SMALL = {

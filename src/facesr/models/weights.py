@@ -337,16 +337,25 @@ def _same_model(recorded: str, name: str) -> bool:
 def build_network(spec: MethodSpec, scale: int, **options: Any):
     """The zoo network of ``spec`` for ``scale``, with its weights loaded (eval mode). A file that records
     its network (model, scale, options) is rebuilt with those options (``options`` override them); its
-    recorded scale must be ``scale`` unless a pretrained tag serves several scales with that file."""
+    recorded scale must be ``scale`` unless a pretrained tag serves several scales with that file. A method
+    whose zoo entry names ``prior_weights`` (PULSE) takes a file of that network instead (its prior), at any
+    scale."""
     from .registry import create
 
     path = spec.weights_for(scale)
     if path is None:
         return create(spec.name, scale=scale, **options).eval()
     state, desc = load_weights(path)
+    from .registry import model_info
+
+    prior = model_info(spec.name).get("prior_weights")
+    if prior:  # a method run over another network's weights (PULSE: a latent search over a trained prior)
+        if desc.get("model") and not _same_model(desc["model"], prior):
+            raise InputError(f"{path}: weights of {desc['model']!r}; {spec.name} runs over a {prior} network")
+        net = build_network(MethodSpec(prior, path), int(desc.get("scale") or 1))
+        return create(spec.name, scale=scale, prior=net, **options).eval()
     if desc.get("model") and not _same_model(desc["model"], spec.name):
         raise InputError(f"{path}: weights of {desc['model']!r}, not {spec.name!r}")
-    from .registry import model_info
 
     # one file serves several scales: a tag that says so, or a full-size network (any scale, same weights)
     shared = (bool(spec.bundled) and get_pretrained(spec.bundled).shares_file(scale)) or \

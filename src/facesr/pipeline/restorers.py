@@ -109,6 +109,12 @@ def make_restorer(model: str | Restorer = "rcan-lite", *, scale: int | None = No
         return BicubicRestorer()
     if spec.bundled:
         return bundled_restorer(spec.bundled, device=device, batch_size=batch_size)
+    from ..models import model_info
+
+    info = model_info(spec.name)
+    if info.get("prior_weights"):  # a search over a prior's weights (PULSE): the file serves every scale
+        return ModelRestorer({s: (spec.name, spec.checkpoint) for s in info["scales"]}, name=spec.name,
+                             device=device, batch_size=batch_size)
     have = weights_description(spec.checkpoint).get("scale")
     s = int(have) if have else scale
     if s is None:
