@@ -40,13 +40,14 @@ def test_configs_load_and_scales_differ_only_in_name():
     for method in METHODS:
         x4, x8 = (load_config(CONFIGS / f"{method}_x{s}.yaml") for s in (4, 8))
         assert (x4.scale, x8.scale) == (4, 8) and x8.generator.model == method
-        assert x8.data.val.enabled is False and x8.data.train.degradation == "blind"
+        assert x8.data.val.enabled and x8.recipe["type"] == "reference" and x8.data.train.degradation == "blind"
         a, b = x4.__dict__.copy(), x8.__dict__.copy()
         for key in ("name", "output", "scale"):
             a.pop(key), b.pop(key)
         assert a == b
         smoke = load_config(CONFIGS / f"{method}_cpu_smoke.yaml")
         assert smoke.train.device == "cpu" and smoke.train.iterations == 3 and smoke.generator.model == method
+        assert smoke.data.val.enabled is False
 
 
 @pytest.mark.parametrize("method", METHODS)
