@@ -19,10 +19,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file or folder (.mp4 for a video)")
     p.add_argument("--scale", type=int, default=4,
                    help="upscaling factor of the whole image, 1..16 (1 = restore only; default 4)")
-    p.add_argument("--model", default="bfr-lite",
+    p.add_argument("--model", default=None,
                    help="bfr-lite (bundled blind restorer for real damage, any face size and scale; default), "
                         "rcan-lite (bundled clean-bicubic specialist, x4/x8/x16), bicubic, or NAME:CHECKPOINT of "
-                        "a trained zoo network")
+                        "a trained zoo network; with --reference: NAME:WEIGHTS of a reference network (gfrnet, "
+                        "gwainet, asffnet, mefsr, jsrfc)")
+    p.add_argument("--reference", metavar="DIR", default=None,
+                   help="folder of clear photos of the same person: each face is restored with the references "
+                        "that match it best (identity, then pose); the JSON report names them per face")
     p.add_argument("--fidelity", type=float, default=None,
                    help="0..1 for full-size restorers (bfr-lite): 1 = closest to the input's identity and pixels, "
                         "0 = most detail (default 0.75)")
@@ -46,6 +50,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def _restorer(args):
     from ..pipeline.enhance import build_restorer
 
+    if args.reference is not None:
+        from ..pipeline.reference import reference_restorer
+
+        return reference_restorer(args.model, args.reference, scale=args.scale, detector=args.detector,
+                                  model_scale=args.model_scale)
     return build_restorer(args.model, scale=args.scale, fidelity=args.fidelity, model_scale=args.model_scale)
 
 
@@ -58,6 +67,9 @@ def _model_record(restorer) -> dict:
                    degradation="realworld + blind (Eq. 5), LR 16..128 px" if restorer.name == "bfr-lite" else None)
     elif restorer.name != "bicubic":
         rec["degradation"] = "bicubic (Eq. 4)" if restorer.name == "rcan-lite" else None
+    refs = getattr(restorer, "references", None)
+    if refs is not None:
+        rec["reference_faces"] = len(refs)
     return rec
 
 
@@ -82,10 +94,14 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--max-megapixels must be a positive number, got {args.max_megapixels}")
     if not src.exists():
         raise InputError(f"{src}: no such file or folder")
+    if args.reference is None and args.model is None:
+        args.model = "bfr-lite"
     if (src.is_dir() and overlaps(src, dst)) or (src.is_file() and dst.exists() and overlaps(src, dst)):
         raise InputError(f"{dst}: the output is (or lies inside, or contains) the input {src}; choose another "
                          "output so the originals are kept")
     if src.is_file() and is_video(src):
+        if args.reference is not None:
+            raise InputError(f"{src}: --reference applies to photos and face crops, not to videos")
         from .enhance_video import run_video
 
         return run_video(args)
@@ -122,10 +138,15 @@ def run(args: argparse.Namespace) -> int:
             t0 = time.perf_counter()
             info = read_image_info(f)
             check_output_size(info.rgb.shape[:2], args.scale, args.max_megapixels)
+            if args.reference is not None:
+                enhancer.restorer.start(f)
             out, report = enhancer.enhance_array(info.rgb, args.scale, aligned=True if args.aligned else None)
             reports.append({"file": str(f), "output": str(out_path), "mode": report.mode,
                             "faces_found": report.faces_found, "faces_restored": report.faces_restored,
                             "notes": list(report.notes)})
+            used = [sel.to_dict() for sel in getattr(enhancer.restorer, "selections", [])]
+            if args.reference is not None:
+                reports[-1]["faces"] = used
             alpha = None
             if info.alpha is not None:
                 from ..ops.resize import pil_resize_uint8
@@ -152,6 +173,9 @@ def run(args: argparse.Namespace) -> int:
                 msg = f"{f.name}: {report.mode}, {report.faces_restored}/{report.faces_found} face(s) restored"
                 if report.notes:
                     msg += " (" + "; ".join(report.notes) + ")"
+                for i, face in enumerate(used):
+                    msg += f"; face {i}: " + ", ".join(f"{Path(r['file']).name} (identity "
+                                                       f"{r['identity_similarity']:.2f})" for r in face["references"])
                 it.write(msg)
         except FacesrError as exc:
             failures.add(f, exc, out_path)
@@ -164,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
         from ..io import atomic_write
 
         record = {**_model_record(enhancer.restorer), "scale": args.scale, "images": reports}
+        if args.reference is not None:
+            record["reference"] = str(args.reference)
         with atomic_write(Path(args.json)) as tmp:
             tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
     if sheet:

@@ -18,11 +18,22 @@ def enhance(image: np.ndarray | str | os.PathLike[str], scale: int = 4, *,
     """Restore and upscale by ``scale`` (1..16) a uint8 ``H x W x 3`` face crop or photo (returns the uint8
     result), or a video file (``.mp4``, ...) into the mp4 ``output`` (same frames, frame rate and audio; returns
     its :class:`~facesr.pipeline.video.VideoReport`). ``options``: ``model``, ``restorer``, ``detector``,
-    ``aligned`` (images), ``device``, ``fidelity``, as :func:`facesr.pipeline.enhance.enhance` takes them."""
+    ``aligned`` (images), ``device``, ``fidelity``, as :func:`facesr.pipeline.enhance.enhance` takes them;
+    ``reference`` (images): a folder of photos of the same person, used by a reference-family ``model``
+    (``NAME:WEIGHTS``; :func:`facesr.pipeline.reference.enhance_with_reference`)."""
+    reference = options.pop("reference", None)
     if not isinstance(image, str | os.PathLike):
         if output is not None:
             raise InputError("output= is for video files; an image array is returned")
+        if reference is not None:
+            from .reference import enhance_with_reference
+
+            if options.pop("restorer", None) is not None:
+                raise InputError("reference= runs a reference-family model=NAME:WEIGHTS, not a restorer=")
+            return enhance_with_reference(image, scale, reference, **options)[0]
         return enhance_image(image, scale, **options)
+    if reference is not None:
+        raise InputError(f"{image}: reference= applies to photos and face crops, not to videos")
     if output is None:
         raise InputError(f"{image}: enhancing a video needs output=PATH.mp4")
     if options.pop("aligned", None):
