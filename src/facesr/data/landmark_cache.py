@@ -3,9 +3,10 @@ does not re-run the landmark network over its training faces at every start.
 
 The file is an ``.npz`` of ``keys`` (one per face: the sample key of a prepared cache, the record key of a
 dataset reader, else the index), ``size`` (HR pixels of the faces the points belong to) and ``landmarks``
-(``K x P x 2`` float, HR pixels). Faces are matched by key, so a cache written for a subset serves a larger
-source for the faces it holds. :func:`auto_cache_path` names a file under the cache directory from a digest of
-the source (keys, size, crop, root), for callers that cache without being given a path.
+(``K x P x D`` float, HR pixels: 2-D landmarks, or the 3-D face meshes of :mod:`facesr.data.face_clouds`).
+Faces are matched by key, so a cache written for a subset serves a larger source for the faces it holds.
+:func:`auto_cache_path` names a file under the cache directory from a digest of the source (keys, size, crop,
+root), for callers that cache without being given a path.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class LandmarkCache:
         self.size = int(size)
 
     def load(self, source: Any) -> dict[int, np.ndarray]:
-        """``index -> P x 2`` float64 landmarks of the faces of ``source`` found in the file (empty when the file
+        """``index -> P x D`` float64 landmarks of the faces of ``source`` found in the file (empty when the file
         does not exist). A file that is not such a cache, or one of another face size, is an :class:`InputError`."""
         if not self.path.is_file():
             return {}
@@ -75,7 +76,7 @@ class LandmarkCache:
         return out
 
     def save(self, source: Any, landmarks: dict[int, np.ndarray]) -> None:
-        """Write ``index -> P x 2`` landmarks of ``source``'s faces (atomically; the folder is created)."""
+        """Write ``index -> P x D`` landmarks of ``source``'s faces (atomically; the folder is created)."""
         from ..io import atomic_write
 
         if not landmarks:
