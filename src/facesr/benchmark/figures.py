@@ -55,18 +55,20 @@ def comparison_grid(rows: Sequence[Sequence[np.ndarray]], titles: Sequence[str],
 
 
 def grid_for_scale(result, images, scale: int, picks: list[tuple[str, str]]) -> np.ndarray | None:
-    """The grid of the picked faces at ``scale``: LR (nearest), each method, HR."""
+    """The grid of the picked faces at ``scale``: LR (nearest), the reference when the images have one
+    (``images["reference"][scale]``: the guide of ``facesr bench --reference``), each method, HR."""
     if not picks:
         return None
     idx = {n: i for i, n in enumerate(result.names)}
     labels = [r["method"] for r in result.rows]
-    titles = [f"LR x{scale}", *labels, "HR"]
+    guide = images.get("reference", {}).get(scale)
+    titles = [f"LR x{scale}", *(["reference"] if guide is not None else []), *labels, "HR"]
     rows = []
     for _, name in picks:
         i = idx[name]
         lr = images[scale]["lr"][i]
         lr_big = np.repeat(np.repeat(lr, scale, axis=0), scale, axis=1)
         blank = np.full_like(images["hr"][i], 255)  # a method that cannot run this scale
-        rows.append([lr_big, *(images[scale][m][i] if m in images[scale] else blank for m in labels),
-                     images["hr"][i]])
+        rows.append([lr_big, *([guide[i]] if guide is not None else []),
+                     *(images[scale][m][i] if m in images[scale] else blank for m in labels), images["hr"][i]])
     return comparison_grid(rows, titles)

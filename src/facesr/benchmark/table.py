@@ -12,7 +12,9 @@ from typing import Any
 
 from .runner import BenchResult
 
-FAMILY_ORDER = ("baseline", "general", "prior", "attribute", "identity", "reference")
+#: Table 7's families, then Table 8's groups (``facesr bench --reference``: :mod:`.reference`)
+FAMILY_ORDER = ("baseline", "general", "prior", "attribute", "identity", "reference", "no_reference", "single_face",
+                "multi_face", "dictionary")
 FAMILY_TITLES = {
     "baseline": "Baseline",
     "general": "General FSR",
@@ -20,6 +22,10 @@ FAMILY_TITLES = {
     "attribute": "Attribute-constrained FSR",
     "identity": "Identity-preserving FSR",
     "reference": "Reference FSR",
+    "no_reference": "No reference (single image)",
+    "single_face": "Single-face guided",
+    "multi_face": "Multi-face guided",
+    "dictionary": "Dictionary-guided",
 }
 _FMT = {"psnr": "{:.2f}", "ssim": "{:.4f}", "ms_ssim": "{:.4f}", "lpips": "{:.4f}"}
 _SUP = {1: "\u00b9", 2: "\u00b2", 3: "\u00b3"}
