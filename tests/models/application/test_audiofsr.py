@@ -98,3 +98,15 @@ def test_recipe_trains_with_and_without_audio(tmp_path, use_audio):
     assert trainer.fit().iteration == 2
     moved = any(not torch.equal(a, b) for a, b in zip(before, net.audio_encoder.parameters()))
     assert moved == use_audio  # the image-only baseline never feeds the audio encoder
+
+
+@pytest.mark.slow
+def test_smoke_config_on_celeba_identities(tmp_path):
+    from facesr_testing import require_data
+
+    require_data("celeba")
+    require_data("celeba1000")
+    cfg = load_config(CONFIGS / "audiofsr_cpu_smoke.yaml", [f"output={tmp_path / 'run'}", "train.progress=false",
+                                                             "train.tensorboard=false"])
+    result = Trainer(cfg).fit()  # celeba1000's identities get voices too (validation conditions)
+    assert result.iteration == 3 and {"psnr", "ssim"} <= set(result.last_val)

@@ -113,3 +113,16 @@ def test_two_stages_train_the_vaes_then_the_mapping(tmp_path, monkeypatch):
     rows = list(csv.DictReader(open(tmp_path / "run" / "train_log.csv")))
     assert [float(r["stage"]) for r in rows] == [1.0, 1.0, 2.0]
     assert all(np.isfinite(float(r["loss"])) for r in rows) and rows[0]["latent_gan"] and rows[2]["latent"]
+
+
+@pytest.mark.slow
+def test_smoke_config_on_celeba_and_the_solvay_crops(tmp_path):
+    from facesr.data.old_photos import SOLVAY_FACES
+    from facesr_testing import require_data
+
+    for sub in ("celeba", "celeba1000", SOLVAY_FACES):
+        require_data(sub)
+    cfg = load_config(CONFIGS / "bopbl_cpu_smoke.yaml", [f"output={tmp_path / 'run'}", "train.progress=false",
+                                                          "train.tensorboard=false"])
+    result = Trainer(cfg).fit()
+    assert result.iteration == 3 and {"psnr", "ssim"} <= set(result.last_val)

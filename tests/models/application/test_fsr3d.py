@@ -146,3 +146,18 @@ def test_recipe_trains_and_scores_clouds(tmp_path):
     assert set(val.baseline) == {"chamfer", "normal_error"} and val.baseline["chamfer"] > 0
     scores = val(net)
     assert all(np.isfinite(v) for v in scores.values()) and not val.higher_better
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
+                    reason="mediapipe 0.10.21 not installed (optional: pip install --no-deps mediapipe==0.10.21)")
+def test_smoke_config_on_celeba_meshes(tmp_path):
+    from facesr_testing import require_data
+
+    require_data("celeba")
+    require_data("celeba1000")
+    cfg = load_config(CONFIGS / "fsr3d_cpu_smoke.yaml", [f"output={tmp_path / 'run'}", "train.progress=false",
+                                                          "train.tensorboard=false"])
+    result = Trainer(cfg).fit()
+    assert result.iteration == 3 and set(result.last_val) == {"chamfer", "normal_error"}
+    assert result.baseline["chamfer"] > 0
