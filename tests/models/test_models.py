@@ -53,6 +53,9 @@ SMALL = {
     "attention_fh": {"steps": 2, "grid": 4, "hidden": 8, "enh_features": 8, "enh_depth": 3, "policy_widths": (8, 8)},
     "atfmn": {"blocks": 1, "rnn_steps": 1, "hidden": 8, "mask_widths": (4, 4, 4, 4, 4), "fusion_units": 1},
     "iadfh": {"features": 8, "lr_blocks": 1, "stage_blocks": 1},
+    "lrgan": {"widths": (8, 8, 8), "blocks": (1, 1), "head": 8},
+    "cr": {"features": 4, "downs": 1, "blocks": 1, "sr_features": 8, "sr_lr_blocks": 1, "sr_stage_blocks": 1},
+    "rwsr": {"features": 8, "blocks": 1, "growth": 4},
 }
 SMALL.update(fsrgan=SMALL["fsrnet"], dicgan=SMALL["dic"])
 
