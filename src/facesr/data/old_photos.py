@@ -23,15 +23,16 @@ def real_old_faces(root: str | os.PathLike[str] | None = None, size: int = 128,
     """Every image of ``folder`` (relative to the data root ``root``, or absolute) as ``uint8 N x size x size x 3``
     RGB, MATLAB-bicubic resized (greyscale crops become three equal channels). A missing or empty folder is an
     :class:`InputError` naming the path and the data-root variable."""
-    from ..io import list_images, read_image
     from ..ops import imresize
+    from .folders import ImageFolder
 
     path = data_root(root) / folder
     if not path.is_dir():
         raise InputError(f"{path}: folder of real old faces not found (set {DATA_ENV} to the data root)")
+    crops = ImageFolder(path, recursive=False)
     faces = []
-    for f in list_images(path):
-        img = read_image(f)
+    for i in range(len(crops)):
+        img = crops.image(i)
         if img.shape[:2] != (size, size):
             img = imresize(img, size=(size, size))
         faces.append(img)
