@@ -2,7 +2,8 @@
 
 1. Iterations ``1..vae``: the two VAEs of ``generator`` (:class:`facesr.models.application.bopbl.BOPBL`).
    VAE A reconstructs a batch of synthetic old faces (``lr`` of ``data.train``, bicubic-upsampled) and as many
-   real old faces (:func:`facesr.data.old_photos.real_old_faces`, the Solvay crops, drawn with replacement);
+   real old faces (:func:`facesr.data.old_photos.real_old_faces`: option ``real_old``, a folder under the data
+   root, by default the Solvay crops; drawn with replacement);
    VAE B reconstructs the clean faces (``hr``). Each: ``kl`` x mean(z^2) + the image terms of ``losses`` on
    (reconstruction, input) + the adversarial term of its critic (``nets.discriminator_a`` /
    ``nets.discriminator_b``, each naming its term with ``loss``); VAE A also fools ``nets.latent_discriminator``
