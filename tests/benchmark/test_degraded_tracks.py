@@ -264,3 +264,32 @@ def test_joint_task_tracks_make_lr_and_replay(name):
     replayed = again.make_lr(hr, ["a", "b"], ["a.png", "b.png"], 4)
     assert np.array_equal(replayed[0], lr)
 
+
+
+def test_occlusion_track_scores_the_occluded_region(faces):
+    """The completion track adds psnr_occ: PSNR over each face's occluded pixels (from its record). The
+    occluded pixels are where the bicubic row is worst, so its region PSNR is below its whole-face PSNR."""
+    from facesr.benchmark.regions import OCCLUDED_PSNR, occluded_psnr
+    from facesr.degradation.occlusion import occlusion_mask
+    from facesr.metrics.protocols import get_protocol
+
+    result, images = run_bench(faces, parse_methods("bicubic"), scales=[4], metrics=["psnr"],
+                               degradation="occlusion", seed=0, cache=False, progress=False, keep_images=True)
+    assert result.metrics == ["psnr", OCCLUDED_PSNR]
+    per = result.per_image["bicubic"]["4"]
+    region = [v[OCCLUDED_PSNR] for v in per.values() if v[OCCLUDED_PSNR] is not None]
+    assert region and np.mean(region) < np.mean([v["psnr"] for v in per.values()])
+    row = result.rows[0]["scores"]["4"]
+    assert row[OCCLUDED_PSNR] == pytest.approx(np.mean(region))
+    # the region score is the masked MSE on the protocol's plane: an SR face equal to HR outside the region
+    # and off by 10 grey levels inside scores 10 log10(255^2 / 10^2) on Y (gain 219/255 on the luma)
+    proto = get_protocol("facesr")
+    name = result.names[0]
+    record = result.degradation["records"]["4"][name]
+    hr = images["hr"][0]
+    mask = occlusion_mask(record, hr.shape[:2])
+    sr = hr.astype(np.int16)
+    sr[mask] = np.clip(sr[mask] + 10, 0, 255)
+    if mask[8:-8, 8:-8].any():
+        got = occluded_psnr([sr.astype(np.uint8)], [hr], [name], {name: record}, 4, proto)[name]
+        assert 20 * np.log10(255 / 10) - 0.5 < got < 20 * np.log10(255 / (10 * 219 / 255)) + 0.5

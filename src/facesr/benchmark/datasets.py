@@ -78,7 +78,8 @@ TRACKS: dict[str, tuple[str, tuple[int, ...], Any]] = {
     "deblur-motion": ("deblurring: linear motion blur 5..15 px at 0..345 degrees, then bicubic down by the scale",
                       (4,), _deblur_track("motion", "deblur-motion")),
     "occlusion": ("completion (survey 4.7.1): one occluder per face (block, stroke, sunglasses or mask, placed on a "
-                  "template face), then bicubic down by the scale; scored on the whole face", (4, 8),
+                  "template face), then bicubic down by the scale; scored on the whole face and, as psnr_occ, on the "
+                  "occluded pixels", (4, 8),
                   _preset_track("occlusion")),
     "illumination": ("illumination (survey 4.7.3): gamma, low light, directional shading or a colour cast, then "
                      "bicubic down by the scale", (4, 8), _preset_track("illumination")),

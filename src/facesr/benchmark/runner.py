@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..metrics.protocols import Protocol, get_protocol
 from .datasets import DEGRADED_METRICS, Track
 from .methods import MethodSpec, run_method
+from .regions import OCCLUDED_PSNR, mean_score, occluded_psnr
 
 
 @dataclass
@@ -231,8 +232,9 @@ def run_bench(
         raise InputError(f"{hr_dir}: benchmark faces must share one size, found {sorted(shapes)[:3]}")
     hr = np.stack(hr_list)
     root = cache_dir("bench") / _digest(list(paths.values())) if cache else None
+    occluded = track is not None and track.name == "occlusion"
     result = BenchResult(dataset or Path(hr_dir).name, proto.name, proto.convention(), list(scales),
-                         metric_names, len(names), names=names)
+                         metric_names + ([OCCLUDED_PSNR] if occluded else []), len(names), names=names)
     images: dict[Any, Any] = {"hr": hr} if keep_images else {}
     info = {spec.label: _complexity(spec, scales) for spec in methods}
     scores: dict[str, dict[str, dict[str, float]]] = {spec.label: {} for spec in methods}
@@ -266,6 +268,11 @@ def run_bench(
                              device=device, progress=progress, attributes=attrs)
             r = evaluate_arrays(list(sr), hr_list, names, scale=scale, protocol=proto, metrics=metric_names,
                                 device=device, method=spec.label, paths=paths)
+            if occluded:  # the completion track: PSNR over the occluded pixels too (.regions)
+                per = occluded_psnr(list(sr), hr_list, names, records[str(scale)], scale, proto)
+                r.metrics[OCCLUDED_PSNR] = mean_score(per)
+                for n, v in per.items():
+                    r.per_image[n][OCCLUDED_PSNR] = v
             scores[spec.label][str(scale)] = r.metrics
             result.per_image.setdefault(spec.label, {})[str(scale)] = r.per_image
             if keep_images:

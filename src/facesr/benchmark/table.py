@@ -27,7 +27,7 @@ FAMILY_TITLES = {
     "multi_face": "Multi-face guided",
     "dictionary": "Dictionary-guided",
 }
-_FMT = {"psnr": "{:.2f}", "ssim": "{:.4f}", "ms_ssim": "{:.4f}", "lpips": "{:.4f}"}
+_FMT = {"psnr": "{:.2f}", "psnr_occ": "{:.2f}", "ssim": "{:.4f}", "ms_ssim": "{:.4f}", "lpips": "{:.4f}"}
 _SUP = {1: "\u00b9", 2: "\u00b2", 3: "\u00b3"}
 
 
