@@ -41,6 +41,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--replay", metavar="JSON",
                    help="regenerate the degraded LR faces recorded in a facesr bench --json file (or a facesr "
                    "degrade sidecar) bit for bit; its scales unless --scales picks some of them")
+    p.add_argument("--reference", action="store_true",
+                   help="Table 8 mode (reference FSR, survey 4.5): the test set's identity groups "
+                   "(identity_groups.json); every method gets the same seeded blind LR (--seed) at --scales (default "
+                   "8), reference methods the group's other faces (single-face ones the guide ASFFNet's selection "
+                   "picks); rows by subfamily; default metrics psnr,ssim,lpips,identity_cos")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="with --reference: score the first N faces of the groups only")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
     p.add_argument("--no-cache", action="store_true", help="recompute SR outputs")
@@ -49,46 +56,88 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    import shlex
-    import sys
-
     from ..benchmark import run_bench
     from ..benchmark.datasets import resolve_dataset
     from ..benchmark.methods import parse_methods
-    from ..benchmark.table import to_latex, to_markdown, to_text
     from ..errors import InputError
-    from ..io import atomic_write
-    from ._common import check_device, check_outputs, write_json
+    from ._common import check_device, check_outputs
 
-    track = _track(args)
-    if args.scales is None:
-        scales = _default_scales(track)
+    if args.reference:
+        track, scales = None, _reference_scales(args)
     else:
-        try:
-            scales = [int(s) for s in args.scales.split(",") if s.strip()]
-        except ValueError:
-            raise InputError(f"--scales must be integers like 4,8,16, got {args.scales!r}") from None
-        low = 2 if track is None else 1
-        if not scales or any(s < low for s in scales):
-            extra = " (x1, restore only, needs --degradation)" if track is None and 1 in scales else ""
-            raise InputError(f"--scales must be integers >= {low}, got {args.scales!r}{extra}")
-        if len(set(scales)) != len(scales):
-            raise InputError(f"--scales names a scale twice: {args.scales!r}")
-        if track is not None and track.replay is not None:
-            absent = [s for s in scales if s not in track.replay]
-            if absent:
-                raise InputError(f"{args.replay}: no records at x{absent[0]} (recorded: "
-                                 f"{', '.join(f'x{s}' for s in sorted(track.replay))})")
+        if args.limit is not None:
+            raise InputError("--limit is a --reference option")
+        track = _track(args)
+        scales = _default_scales(track) if args.scales is None else _scales(args, track)
     label, folder = resolve_dataset(args.dataset)
     methods = parse_methods(args.methods)
     check_outputs(files={"--json": args.json, "--html": args.html, "--markdown": args.markdown,
                          "--latex": args.latex}, folders={"--save-images": args.save_images})
     metrics = [m for m in args.metrics.split(",") if m.strip()] if args.metrics else None
-    result, images = run_bench(folder, methods, scales=scales, protocol=args.protocol, metrics=metrics,
-                               dataset=label, batch_size=args.batch_size, device=check_device(args.device),
-                               cache=not args.no_cache, progress=not args.quiet,
-                               keep_images=bool(args.html or args.save_images), attributes=args.attributes,
-                               degradation=track)
+    common = {"protocol": args.protocol, "metrics": metrics, "batch_size": args.batch_size,
+              "device": check_device(args.device), "progress": not args.quiet,
+              "keep_images": bool(args.html or args.save_images)}
+    if args.reference:
+        from ..benchmark.reference import run_reference_bench
+
+        result, images = run_reference_bench(folder, methods, scales=scales, seed=args.seed or 0,
+                                             dataset=f"{label} identity groups", limit=args.limit, **common)
+    else:
+        result, images = run_bench(folder, methods, scales=scales, dataset=label, cache=not args.no_cache,
+                                   attributes=args.attributes, degradation=track, **common)
+    return _report(args, result, images)
+
+
+def _scales(args: argparse.Namespace, track) -> list[int]:
+    """``--scales`` of a Table 7 run or a degraded track, checked."""
+    from ..errors import InputError
+
+    try:
+        scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    except ValueError:
+        raise InputError(f"--scales must be integers like 4,8,16, got {args.scales!r}") from None
+    low = 2 if track is None else 1
+    if not scales or any(s < low for s in scales):
+        extra = " (x1, restore only, needs --degradation)" if track is None and 1 in scales else ""
+        raise InputError(f"--scales must be integers >= {low}, got {args.scales!r}{extra}")
+    if len(set(scales)) != len(scales):
+        raise InputError(f"--scales names a scale twice: {args.scales!r}")
+    if track is not None and track.replay is not None:
+        absent = [s for s in scales if s not in track.replay]
+        if absent:
+            raise InputError(f"{args.replay}: no records at x{absent[0]} (recorded: "
+                             f"{', '.join(f'x{s}' for s in sorted(track.replay))})")
+    return scales
+
+
+def _reference_scales(args: argparse.Namespace) -> list[int]:
+    """``--reference``: the scales (default 8), with its other options checked."""
+    from ..errors import InputError
+
+    if args.degradation or args.replay:
+        raise InputError("--reference uses the blind track (Table 8) itself; leave out --degradation/--replay")
+    if args.seed is not None and args.seed < 0:
+        raise InputError(f"--seed must be 0 or more, got {args.seed}")
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be 1 or more, got {args.limit}")
+    try:
+        scales = [int(s) for s in (args.scales or "8").split(",") if s.strip()]
+    except ValueError:
+        raise InputError(f"--scales must be integers like 4,8, got {args.scales!r}") from None
+    if not scales or len(set(scales)) != len(scales) or any(s < 2 for s in scales):
+        raise InputError(f"--scales must be distinct integers >= 2 with --reference, got {args.scales!r}")
+    return scales
+
+
+def _report(args: argparse.Namespace, result, images) -> int:
+    """Print the table and write the files the options ask for."""
+    import shlex
+    import sys
+
+    from ..benchmark.table import to_latex, to_markdown, to_text
+    from ..io import atomic_write
+    from ._common import write_json
+
     print(to_text(result))
     command = "facesr " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if args.json:
