@@ -67,3 +67,16 @@ _add("gfpgan", f"{_GEN}.gfpgan:GFPGAN", aliases=("gfp_gan",), table7=False, disp
            "= methods.md's 67.33M; 86,444,252 at 512 with channel_multiplier 2 (86.44M = prior 30,276,583 + "
            "U-Net/SFT 56,167,669). Ours: identity network dlib's ResNet (ArcFace not available offline), "
            f"component boxes from DFDNet's landmark rule; {_PRIOR_NOTE}")
+_add("glean", f"{_GEN}.glean:GLEAN", table7=False, display="GLEAN", family="general", section=_SECTION,
+     category="generative prior",
+     paper="GLEAN: Generative Latent Bank for Large-Factor Image Super-Resolution (Chan et al.)", venue="CVPR 2021",
+     input="lr", scales=(4, 8, 16), recipe="gan_prior",
+     parts={"discriminator": f"{_GEN}.stylegan2:StyleGAN2Discriminator"},
+     code="open-mmlab/mmagic: mmagic/models/editors/glean/glean_styleganv2.py, configs/glean/glean_ffhq_16x.py",
+     notes="RRDB encoder (23 blocks, 64 ch, growth 32) + stride-2 convs to 4x4 + linear to one w per layer; frozen "
+           "stylegan2 latent bank whose features (and RGB skip) take the encoder's by concat + 3x3 conv at every "
+           "level up to the LR size; sub-pixel decoder concatenating the bank's larger features. At 128 px with "
+           "the prior's channel_multiplier 2: 160,595,996 params at x8 (131,267,327 trained, bank 29,328,669), "
+           "151,172,208 at x4, 170,019,784 at x16; methods.md gives no count. As mmagic's code, the fused RGB "
+           "skip never reaches the output (the decoder reads the bank's features), so fusion_skip gets no "
+           f"gradient. Loss (recipe gan_prior): MSE + 0.01 VGG16 conv4_3 + 0.01 GAN; {_PRIOR_NOTE}")

@@ -201,3 +201,26 @@ def test_a_trained_prior_loads_into_gpen_and_gfpgan(tmp_path):
     save_file({"w": torch.zeros(1)}, str(other), metadata={"model": "rcan", "scale": "8", "options": "{}"})
     with pytest.raises(InputError, match="not a stylegan2 prior"):
         gfp.load_prior(other)
+
+
+def test_glean_shapes_gradients_and_counts():
+    from facesr.models.generative.glean import GLEAN
+
+    torch.manual_seed(0)
+    small = {"size": 32, "rrdb_channels": 8, "num_rrdbs": 1, "growth": 4, "style_dim": 16, "n_mlp": 1,
+             "narrow": 0.0625}
+    net = GLEAN(4, **small)
+    out = net(torch.rand(2, 3, 8, 8))
+    assert out.shape == (2, 3, 32, 32)
+    out.square().mean().backward()
+    assert not any(p.requires_grad for p in net.prior_network().parameters())  # the latent bank is frozen
+    # as mmagic's GLEAN: the fused RGB skip never reaches the output (the decoder reads the bank's features)
+    assert {n.split(".")[0] for n in _no_gradient(net)} == {"fusion_skip"}
+    with pytest.raises(InputError, match="8x8 LR faces"):
+        net(torch.rand(1, 3, 16, 16))
+    with pytest.raises(ConfigError, match="power of two"):
+        GLEAN(3, **small)
+    counts = {s: count_params(create("glean", s, device="meta")) for s in (4, 8, 16)}
+    assert counts == {4: 151_172_208, 8: 160_595_996, 16: 170_019_784}
+    assert count_params(create("glean", 8, device="meta"), trainable_only=True) == 131_267_327
+    assert all(f"{n:,}" in model_info("glean")["notes"] for n in counts.values())

@@ -152,3 +152,14 @@ def test_gan_prior_recipe_checks_its_config(tmp_path):
     with pytest.raises(Exception, match="prior weights not found"):
         Trainer(_config("gpen_cpu_smoke", tmp_path, "data.val.enabled=false", f"recipe.prior={tmp_path}/no.pt"),
                 train_set=Faces())
+
+
+def test_glean_smoke_config_trains_with_a_frozen_bank(tmp_path):
+    cfg = _config("glean_cpu_smoke", tmp_path, "data.val.enabled=false")
+    tr = Trainer(cfg, train_set=Faces())
+    g = tr.nets["generator"]
+    bank, encoder = _params(g.prior_network()), _params(g.encoder)
+    result = tr.fit()
+    assert result.iteration == 3 and not _changed(bank, g.prior_network()) and _changed(encoder, g.encoder)
+    rows = _log(tmp_path / "run")
+    assert {"pixel", "perceptual", "adversarial", "discriminator_loss"} <= set(rows[-1]) and "r1" not in rows[-1]

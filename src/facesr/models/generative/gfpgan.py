@@ -23,8 +23,6 @@ Faces are ``[0,1] float NCHW RGB`` in and out (``[-1, 1]`` inside, as the paper'
 
 from __future__ import annotations
 
-import os
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -32,6 +30,7 @@ from torch import nn
 from ...errors import ConfigError, InputError
 from ..prior.parsenet import FixedSizeNet
 from .layers import ConvLayer
+from .prior import EmbedsPrior
 from .stylegan2 import StyleGAN2Generator, channel_table, log2_size
 
 
@@ -59,7 +58,7 @@ def _sft_branch(channels: int, out_channels: int) -> nn.Sequential:
                          nn.Conv2d(channels, out_channels, 3, 1, 1))
 
 
-class GFPGAN(FixedSizeNet):
+class GFPGAN(EmbedsPrior, FixedSizeNet):
     """Degraded face ``N x 3 x S x S`` in ``[0,1]`` (the LR face bicubic-upsampled to ``size``) -> restored
     face, same size; ``aux=True`` returns ``{"sr", "rgb_8", ..., "rgb_S"}`` (the U-Net's RGB outputs in
     ``[0,1]``, for the pyramid loss). ``style_dim``, ``n_mlp``, ``channel_multiplier``, ``narrow``: the
@@ -68,6 +67,7 @@ class GFPGAN(FixedSizeNet):
     code is ``w`` (else it goes through the prior's mapping network); ``sft_half``: channel-split SFT."""
 
     upsamples = False
+    prior_attr = "decoder"
 
     def __init__(self, scale: int = 8, size: int = 128, style_dim: int = 512, n_mlp: int = 8,
                  channel_multiplier: float = 1, narrow: float = 1.0, different_w: bool = True,
@@ -96,16 +96,6 @@ class GFPGAN(FixedSizeNet):
         self.condition_scale = nn.ModuleList([_sft_branch(ch[r], o) for r, o in zip(levels, sft_out)])
         self.condition_shift = nn.ModuleList([_sft_branch(ch[r], o) for r, o in zip(levels, sft_out)])
         self.aux_outputs = tuple(f"rgb_{r}" for r in levels)
-
-    def prior_network(self) -> StyleGAN2Generator:
-        """The embedded prior."""
-        return self.decoder
-
-    def load_prior(self, path: str | os.PathLike[str]) -> None:
-        """Initialise the prior from a trained one (:func:`~.prior.load_prior_into`)."""
-        from .prior import load_prior_into
-
-        load_prior_into(self.decoder, path)
 
     def forward(self, x: torch.Tensor, aux: bool = False) -> torch.Tensor | dict[str, torch.Tensor]:
         self.check_input(x)

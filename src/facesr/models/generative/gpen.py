@@ -12,13 +12,12 @@ is fine-tuned (recipe ``gan_prior``). Layout of ``yangxy/GPEN @ 2c736702: face_m
 
 from __future__ import annotations
 
-import os
-
 import torch
 from torch import nn
 
 from ..prior.parsenet import FixedSizeNet
 from .layers import ConvLayer, EqualLinear
+from .prior import EmbedsPrior
 from .stylegan2 import StyleGAN2Generator, channel_table, log2_size
 
 
@@ -43,13 +42,14 @@ class GPENEncoder(nn.Module):
         return self.final_linear(x.flatten(1)), feats
 
 
-class GPEN(FixedSizeNet):
+class GPEN(EmbedsPrior, FixedSizeNet):
     """Degraded face ``N x 3 x S x S`` in ``[0,1]`` (the LR face bicubic-upsampled to ``size``) -> restored
     face, same size. ``style_dim``, ``n_mlp``, ``channel_multiplier``, ``narrow``, ``lr_mlp``: the embedded
     prior's options (a prior trained with the same ones and ``concat_noise: true`` loads into it:
     :meth:`load_prior`). GPEN's defaults at 128 px: ``channel_multiplier`` 1, 57,069,085 parameters."""
 
     upsamples = False
+    prior_attr = "generator"
 
     def __init__(self, scale: int = 8, size: int = 128, style_dim: int = 512, n_mlp: int = 8,
                  channel_multiplier: float = 1, narrow: float = 1.0, lr_mlp: float = 0.01) -> None:
@@ -58,16 +58,6 @@ class GPEN(FixedSizeNet):
         self.encoder = GPENEncoder(size, style_dim, channel_multiplier, narrow)
         self.generator = StyleGAN2Generator(scale, size, style_dim, n_mlp, channel_multiplier, narrow, lr_mlp,
                                             concat_noise=True)
-
-    def prior_network(self) -> StyleGAN2Generator:
-        """The embedded prior."""
-        return self.generator
-
-    def load_prior(self, path: str | os.PathLike[str]) -> None:
-        """Initialise the embedded generator from a trained prior (:func:`~.prior.load_prior_into`)."""
-        from .prior import load_prior_into
-
-        load_prior_into(self.generator, path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)

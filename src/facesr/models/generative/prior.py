@@ -58,3 +58,18 @@ def load_prior_into(decoder: nn.Module, path: str | os.PathLike[str]) -> None:
     """Load the prior of ``path`` into ``decoder`` (the prior embedded in GPEN or GFP-GAN)."""
     state, _ = read_prior(path)
     load_state_into(decoder, state, path, f"the embedded {type(decoder).__name__}")
+
+
+class EmbedsPrior:
+    """Mixin of the networks that embed a prior (GPEN, GFP-GAN, GLEAN): :attr:`prior_attr` names the embedded
+    :class:`~.stylegan2.StyleGAN2Generator`; :meth:`load_prior` initialises it from a trained one."""
+
+    prior_attr = "generator"
+
+    def prior_network(self) -> nn.Module:
+        """The embedded prior."""
+        return getattr(self, self.prior_attr)
+
+    def load_prior(self, path: str | os.PathLike[str]) -> None:
+        """Load the prior of ``path`` (a ``stylegan`` run's checkpoint or export) into the embedded one."""
+        load_prior_into(self.prior_network(), path)
