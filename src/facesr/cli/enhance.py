@@ -30,6 +30,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--fidelity", type=float, default=None,
                    help="0..1 for full-size restorers (bfr-lite): 1 = closest to the input's identity and pixels, "
                         "0 = most detail (default 0.75)")
+    p.add_argument("--background", choices=("bicubic", "restore"), default="bicubic",
+                   help="the photo around the faces: bicubic upscaling (default) or restored by the full-size "
+                        "restorer (bfr-lite) in overlapping 128-px tiles (denoise, deblock; slower)")
     p.add_argument("--max-megapixels", type=float, default=None,
                    help="refuse outputs larger than this (default 200 MP), before any work")
     p.add_argument("--json", metavar="F", help="also write a JSON report: model, degradation it was trained for, "
@@ -115,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in files):
             raise InputError(f"{src}: no image files found ({', '.join(IMAGE_SUFFIXES)})")
         root, single = src, False
-    enhancer = Enhancer(_restorer(args), detector=args.detector, max_megapixels=args.max_megapixels)
+    enhancer = Enhancer(_restorer(args), detector=args.detector, max_megapixels=args.max_megapixels,
+                        background=args.background, progress=not args.quiet)
     faces_dir = Path(args.faces_dir) if args.faces_dir else None
 
     def target(f: Path) -> Path:
@@ -187,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
 
         from ..io import atomic_write
 
-        record = {**_model_record(enhancer.restorer), "scale": args.scale, "images": reports}
+        record = {**_model_record(enhancer.restorer), "scale": args.scale, "background": args.background,
+                  "images": reports}
         if args.reference is not None:
             record["reference"] = str(args.reference)
         with atomic_write(Path(args.json)) as tmp:

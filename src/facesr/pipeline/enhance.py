@@ -45,8 +45,15 @@ class Enhancer:
 
     def __init__(self, restorer: Restorer | None = None, *, detector: str = "dlib-hog", upsample: int = 1,
                  max_face: int = 96, crop_max: int = 128, feather: float = 0.08,
-                 max_megapixels: float | None = None):
+                 max_megapixels: float | None = None, background: str = "bicubic", progress: bool = False):
         self.restorer = restorer or BicubicRestorer()
+        if background not in BACKGROUNDS:
+            raise InputError(f"background must be one of {', '.join(BACKGROUNDS)}, got {background!r}")
+        if background == "restore" and not getattr(self.restorer, "full_size", False):
+            raise InputError(f"--background restore needs a full-size restorer (bfr-lite); {self.restorer.name} "
+                             "restores aligned faces only")
+        self.background = background
+        self.progress = progress
         self.detector_name = detector
         self.upsample = upsample
         self.max_face = max_face
@@ -132,13 +139,21 @@ class Enhancer:
             if aligned is None and max(h, w) <= self.crop_max:
                 return self.enhance_crop(image, scale), EnhanceReport(
                     "crop", notes=["no face detected; small image treated as an aligned crop"])
+            if self.background == "restore":
+                return self._restored_background(background(image, scale)), EnhanceReport(
+                    "photo", notes=["no face found; background restored in tiles"])
             return background(image, scale), EnhanceReport("photo", notes=["no face found; upscaled with bicubic"])
         out = background(image, scale)
         report = EnhanceReport("photo", faces_found=len(faces))
         if self.full_size:
+            bic = out.copy() if self.background == "restore" else None
+            alpha = np.zeros_like(out) if bic is not None else None
             for f in faces:
                 report.boxes.append(tuple(float(v) for v in f.box))
-                self._paste_full(image, out, f, scale, report)
+                self._paste_full(image, out, f, scale, report, alpha)
+            if bic is not None:
+                out = blend_by_mask(self._restored_background(bic), out, alpha)
+                report.notes.append("background restored in tiles")
             return out, report
         for f in faces:
             report.boxes.append(tuple(float(v) for v in f.box))
@@ -169,10 +184,17 @@ class Enhancer:
         m_up = matrix @ np.vstack([_invert(up), [0, 0, 1]])
         paste_back(out, restored, invert(m_up), aligned_size=lr_size, feather=self.feather, inplace=True)
 
-    def _paste_full(self, image: np.ndarray, out: np.ndarray, face, scale: int, report: EnhanceReport) -> None:
+    def _restored_background(self, upscaled: np.ndarray) -> np.ndarray:
+        from .tiles import restore_tiles
+
+        return restore_tiles(upscaled, self.restorer.restore_full, progress=self.progress)
+
+    def _paste_full(self, image: np.ndarray, out: np.ndarray, face, scale: int, report: EnhanceReport,
+                    alpha: np.ndarray | None = None) -> None:
         """Restore one detected face at the working size and add the correction to ``out`` (in place):
         ``out += warp(restored - aligned input)`` under a feathered mask. Faces of every size: a small face
-        gets the restored face; a large one keeps its own detail above the working size."""
+        gets the restored face; a large one keeps its own detail above the working size. ``alpha`` (uint8,
+        the size of ``out``): the face's mask is added to it (255 = fully the face)."""
         from ..faces.align import alignment_matrix, invert, paste_back, scale_matrix
 
         m = alignment_matrix(face.landmarks, "dic", ALIGNED_SIZE, face.scheme)
@@ -182,6 +204,9 @@ class Enhancer:
         up = scale_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0]]), scale)  # source -> output pixel centres
         m_out = m @ np.vstack([invert(up), [0, 0, 1]])  # output -> aligned
         paste_back(out, corr, invert(m_out), feather=self.feather, inplace=True, residual=True)
+        if alpha is not None:
+            paste_back(alpha, np.full_like(corr, 255.0), invert(m_out), feather=self.feather, inplace=True,
+                       residual=True)
         crop_px = ALIGNED_SIZE / math.sqrt(abs(np.linalg.det(m[:, :2])))
         report.faces_restored += 1
         report.model_scales.append(max(1, round(ALIGNED_SIZE / max(crop_px, 1.0))))
@@ -240,6 +265,19 @@ def check_output_size(size: tuple[int, int], scale: int, limit: float | None = N
                          f"over the {limit:.0f} MP limit: use a smaller --scale or crop the photo")
 
 
+BACKGROUNDS = ("bicubic", "restore")
+
+
+def blend_by_mask(back: np.ndarray, front: np.ndarray, alpha: np.ndarray, rows: int = 512) -> np.ndarray:
+    """``front * a + back * (1 - a)`` with ``a = alpha / 255`` (uint8 images of one size), in bands of
+    ``rows`` rows (float memory stays small for large photos); written into ``back``."""
+    for y in range(0, back.shape[0], rows):
+        a = alpha[y:y + rows].astype(np.float32) / 255.0
+        mixed = front[y:y + rows].astype(np.float32) * a + back[y:y + rows].astype(np.float32) * (1.0 - a)
+        back[y:y + rows] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    return back
+
+
 def background(image: np.ndarray, scale: int) -> np.ndarray:
     """The upscaled photo behind the faces: Pillow bicubic on uint8 (no float copy of a large output)."""
     from ..ops.resize import pil_resize_uint8
@@ -256,16 +294,17 @@ def _invert(m: np.ndarray) -> np.ndarray:
 
 def enhance(image: np.ndarray, scale: int = 4, *, model: str | Restorer = "bfr-lite",
             restorer: Restorer | None = None, detector: str = "dlib-hog", aligned: bool | None = None,
-            device: str = "cpu", fidelity: float | None = None) -> np.ndarray:
+            device: str = "cpu", fidelity: float | None = None, background: str = "bicubic") -> np.ndarray:
     """Python API: restore and upscale a uint8 ``H x W x 3`` face crop or photo by ``scale`` (1..16).
 
     ``model``: ``bfr-lite`` (bundled blind restorer, default: any scale, any face size, real damage),
     ``rcan-lite`` (bundled clean-bicubic specialist, x4/x8/x16), ``bicubic``, ``NAME:CHECKPOINT`` or a
     :class:`Restorer` (``restorer`` is the older spelling of the same). ``fidelity`` 0..1 (full-size
-    restorers): 1 = closest to the input, 0 = most detail.
+    restorers): 1 = closest to the input, 0 = most detail. ``background``: ``bicubic`` or ``restore`` (the
+    photo around the faces restored by the full-size restorer in tiles, :mod:`facesr.pipeline.tiles`).
     """
     r = build_restorer(restorer if restorer is not None else model, scale=scale, device=device, fidelity=fidelity)
-    return Enhancer(r, detector=detector).enhance_array(image, scale, aligned=aligned)[0]
+    return Enhancer(r, detector=detector, background=background).enhance_array(image, scale, aligned=aligned)[0]
 
 
 def build_restorer(model: str | Restorer, *, scale: int, device: str = "cpu", fidelity: float | None = None,
