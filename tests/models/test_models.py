@@ -56,6 +56,7 @@ SMALL = {
     "lrgan": {"widths": (8, 8, 8), "blocks": (1, 1), "head": 8},
     "cr": {"features": 4, "downs": 1, "blocks": 1, "sr_features": 8, "sr_lr_blocks": 1, "sr_stage_blocks": 1},
     "rwsr": {"features": 8, "blocks": 1, "growth": 4},
+    "pca_srgan": {"features": 8, "blocks": 1, "growth": 4},
 }
 SMALL.update(fsrgan=SMALL["fsrnet"], dicgan=SMALL["dic"])
 

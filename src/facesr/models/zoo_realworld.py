@@ -51,3 +51,16 @@ _add("rwsr", f"{_G}.rwsr:RWSR", table7=False, display="RWSR", family="general", 
            f"{_REAL}. Ours: Gaussian blur and noise by analysis by synthesis (facesr.degradation.estimate; the "
            "paper used KernelGAN and noise patches), JPEG quality from the files. RRDBNet 23 blocks: 16,734,915 "
            "params at x8, 16,697,987 at x4 (ESRGAN's); VGG-128 critic 14,499,401")
+
+# -- general GANs (§4.1.2): PCA-SRGAN's projection discriminator ----------------------------------------------
+_add("pca_srgan", f"{_G}.rwsr:RWSR", aliases=("pcasrgan",), table7=False, display="PCA-SRGAN", family="general",
+     section=_GS, category="general GAN",
+     paper="PCA-SRGAN: Incremental Orthogonal Projection Discrimination for Face Super-resolution (Dou et al.)",
+     venue="ACM MM 2020", input="lr", scales=(2, 4, 8, 16), recipe="pca_srgan", generator_from="rwsr",
+     parts={"discriminator": f"{_G}.pca_srgan:PCADiscriminator"},
+     code="none public; generator and critic layers of ESRGAN (xinntao/ESRGAN), the projection ours",
+     notes="paper's: the discriminator sees the faces' projections onto the leading principal components of the "
+           "training faces, more components as training goes on, then whole faces; no perceptual loss (recipe "
+           "pca_srgan). Ours: ESRGAN's RRDBNet as generator (16,734,915 params at x8, the network of rwsr), VGG-128 "
+           "critic (14,499,401) on the projections, PCA of 500 training faces with 128 components (buffers, kept in "
+           "checkpoints), components shown growing geometrically from 4 to 128 over the schedule")

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
 from facesr.errors import ConfigError, InputError
 from facesr.models import create, create_part, model_info
 from facesr.training import Trainer, load_config
+from realworld_testing import SmoothFaces
 
 CONFIGS = Path(__file__).resolve().parents[3] / "configs" / "general"
 
@@ -90,30 +90,11 @@ def test_rwsr_networks():
 
 
 # -- recipes on in-memory faces ---------------------------------------------------------------------------
-class Faces(torch.utils.data.Dataset):
-    """Smooth 128 px faces with their x8 LR and an unpaired noisy 'real' LR face."""
-
-    def __init__(self, n: int = 4, real: bool = True) -> None:
-        g = torch.Generator().manual_seed(0)
-        self.hr = F.interpolate(torch.rand(n, 3, 8, 8, generator=g), size=(128, 128), mode="bicubic",
-                                align_corners=False).clamp(0, 1)
-        self.real = (F.avg_pool2d(self.hr.flip(0), 8) + 0.05 * torch.randn(n, 3, 16, 16, generator=g)).clamp(0, 1)
-        self.with_real = real
-
-    def __len__(self) -> int:
-        return len(self.hr)
-
-    def __getitem__(self, i: int) -> dict:
-        item = {"hr": self.hr[i], "lr": F.avg_pool2d(self.hr[i][None], 8)[0], "index": torch.tensor(i),
-                "seed": torch.tensor(i)}
-        return {**item, "lr_real": self.real[i]} if self.with_real else item
-
-
 def _trainer(name: str, tmp_path, *extra: str, data=None) -> Trainer:
     cfg = load_config(CONFIGS / f"{name}_cpu_smoke.yaml", [f"output={tmp_path}", "train.threads=1",
                                                             "data.val.enabled=false", "train.progress=false",
                                                             "train.precision=fp32", *extra])
-    return Trainer(cfg, train_set=data if data is not None else Faces())
+    return Trainer(cfg, train_set=data if data is not None else SmoothFaces())
 
 
 def _changed(module: torch.nn.Module, before: list[torch.Tensor]) -> bool:
@@ -163,7 +144,7 @@ def test_smoke_config_runs_each_stage(name, tmp_path):
 
 def test_recipe_checks(tmp_path):
     with pytest.raises(ConfigError, match="lr_real"):
-        _trainer("lrgan", tmp_path / "a", data=Faces(real=False))
+        _trainer("lrgan", tmp_path / "a", data=SmoothFaces(real=False))
     with pytest.raises(ConfigError, match="names no loss term 'nope'"):
         _trainer("lrgan", tmp_path / "b", "recipe.degrader_terms=[nope]")
     with pytest.raises(ConfigError, match="translate is an iteration count"):

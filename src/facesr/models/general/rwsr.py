@@ -101,7 +101,11 @@ class VGGDiscriminator(nn.Module):
         self.size = size
         self.head = nn.Sequential(nn.Linear(cin * (size // 32) ** 2, 100), nn.LeakyReLU(0.2, True), nn.Linear(100, 1))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def check(self, x: torch.Tensor) -> None:
+        """Raise :class:`InputError` unless ``x`` is ``N x 3 x size x size``."""
         if x.dim() != 4 or x.shape[1] != 3 or tuple(x.shape[-2:]) != (self.size, self.size):
-            raise InputError(f"the VGG discriminator expects N x 3 x {self.size} x {self.size}, got {tuple(x.shape)}")
+            raise InputError(f"{type(self).__name__} expects N x 3 x {self.size} x {self.size}, got {tuple(x.shape)}")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check(x)
         return self.head(self.features(x * 2.0 - 1.0).flatten(1))

@@ -1,6 +1,7 @@
-"""What the real-world (unpaired) GAN recipes share (``lrgan``, ``cr``; survey §4.1.2): training faces that
-carry an unpaired real LR face (``lr_real``, :mod:`facesr.data.real_lr`), loss terms split between
-stages by name, and updates of a group of terms or of a critic on any real / fake pair.
+"""What the GAN recipes of survey §4.1.2 share: the real LR faces of a run (``lrgan``, ``cr``, ``rwsr``),
+training faces that carry an unpaired real LR face (``lr_real``, :mod:`facesr.data.real_lr`), loss terms
+split between stages by name, updates of a group of terms or of a critic on any real / fake pair, and the
+first HR faces of the training data (``rwsr``'s calibration).
 
 Not a recipe itself (its module name starts with ``_``).
 """
@@ -41,6 +42,21 @@ def load_real_faces(o: RealLROptions, lr_size: int, progress: bool = True) -> li
         return load_real_lr(lr_size, o.sources, low_quality=o.low_quality, limit=o.scored, progress=progress)
     except FacesrError as exc:
         raise type(exc)(f"recipe real LR faces: {exc}") from None
+
+
+def first_hr_faces(cfg: Any, n: int, what: str) -> torch.Tensor:
+    """The first ``n`` HR faces of ``cfg.data.train`` as the data frames them, unflipped: ``[0,1] float32
+    N x 3 x S x S`` (``what``: the option that asks, for the error)."""
+    import dataclasses
+
+    from ..data import build_train_set
+
+    if n < 1:
+        raise ConfigError(f"{what} needs at least one training face, got {n}")
+    d = cfg.data.train
+    pairs = build_train_set(dataclasses.replace(d, degradation="bicubic", limit=n, also=(), flip=0.0, jitter=None,
+                                                rotate=0.0), cfg.scale, cfg.seed)
+    return torch.stack([pairs[i]["hr"] for i in range(len(pairs))])
 
 
 class UnpairedRecipe(SRRecipe):

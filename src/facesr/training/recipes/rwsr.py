@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from ...errors import ConfigError
-from ._unpaired import RealLROptions, load_real_faces
+from ._unpaired import RealLROptions, first_hr_faces, load_real_faces
 from .sr import SRRecipe
 
 #: the file of estimates a run writes in its output folder
@@ -95,16 +95,9 @@ class RWSRRecipe(SRRecipe):
         return records
 
     def _clean_faces(self) -> list[Any]:
-        """The first ``calibration`` HR faces of the training data, as the data frames them."""
-        from ..data import build_train_set
-
-        n = self.options.calibration
-        if n < 1:
-            raise ConfigError(f"recipe rwsr: calibration needs at least one face, got {n}")
-        d = self.cfg.data.train
-        pairs = build_train_set(dataclasses.replace(d, degradation="bicubic", limit=n, also=(), flip=0.0),
-                                self.cfg.scale, self.cfg.seed)
-        return [(pairs[i]["hr"].permute(1, 2, 0).numpy() * 255.0).round().astype("uint8") for i in range(len(pairs))]
+        """The first ``calibration`` HR faces of the training data, uint8 H x W x 3."""
+        hr = first_hr_faces(self.cfg, self.options.calibration, "recipe rwsr: calibration")
+        return list((hr.permute(0, 2, 3, 1).numpy() * 255.0).round().astype("uint8"))
 
 
 RECIPE = RWSRRecipe
