@@ -95,3 +95,14 @@ def test_pulse_over_a_prior_file(tmp_path, prior, lr_faces):
     save_file({"w": torch.zeros(1)}, str(other), metadata={"model": "rcan", "scale": "8", "options": "{}"})
     with pytest.raises(InputError, match="pulse runs over a stylegan2 network"):
         load_model("pulse", 8, weights=other)
+
+
+def test_enhance_with_pulse_over_a_prior(tmp_path, prior):
+    """``facesr enhance --model pulse:PRIOR`` (the Python form): an aligned 8 px crop -> 32 px at x4."""
+    import facesr
+
+    path = tmp_path / "prior.safetensors"
+    _prior_file(path, prior)
+    crop = (np.random.default_rng(0).random((8, 8, 3)) * 255).astype(np.uint8)
+    out = facesr.enhance(crop, scale=4, model=f"pulse:{path}", aligned=True)
+    assert out.shape == (32, 32, 3) and out.dtype == np.uint8
