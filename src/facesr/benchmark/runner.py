@@ -93,6 +93,8 @@ def cannot_run(spec: MethodSpec, scale: int) -> str | None:
     designed = tuple(info.get("scales", ()))
     if designed and scale not in designed:
         return f"no x{scale} design ({format_scales(designed)})"
+    if info.get("prior_weights"):  # a search over a prior's weights (PULSE): the file serves every scale
+        return None
     rec = _recorded_scale(spec)
     if rec is not None and rec != scale and not info.get("full_size"):
         return f"weights for x{rec}"

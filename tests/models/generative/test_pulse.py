@@ -106,3 +106,15 @@ def test_enhance_with_pulse_over_a_prior(tmp_path, prior):
     crop = (np.random.default_rng(0).random((8, 8, 3)) * 255).astype(np.uint8)
     out = facesr.enhance(crop, scale=4, model=f"pulse:{path}", aligned=True)
     assert out.shape == (32, 32, 3) and out.dtype == np.uint8
+
+
+def test_bench_runs_pulse_at_every_scale_of_its_design(tmp_path, prior):
+    """A prior file records scale 1; the bench still runs PULSE over it at x4 and x8 (the prior serves
+    every scale), where a scale-specific checkpoint would be refused."""
+    from facesr.benchmark.methods import parse_methods
+    from facesr.benchmark.runner import cannot_run
+
+    path = tmp_path / "prior.safetensors"
+    _prior_file(path, prior)
+    spec = parse_methods(f"pulse:{path}")[-1]
+    assert spec.name == "pulse" and cannot_run(spec, 4) is None and cannot_run(spec, 8) is None
