@@ -99,12 +99,18 @@ def freeze_groups(items: Any, names: Sequence[str] | None = None, progress: bool
     """:class:`ReferenceGroups` of reference-group ``items`` (a sequence or dataset of dicts with ``hr``,
     ``lr``, ``reference``, ``reference_landmarks``, ``reference_mask``, ``landmarks``: the items of
     :class:`facesr.data.reference.ReferenceGroupDataset`, [0,1] float tensors). ``names``: one per item
-    (default: the items' ``index``)."""
+    (default: the dataset's keys of the targets of a ``ReferenceGroupDataset`` over a dataset reader, e.g.
+    celeba1000's file stems, else the items' ``index``)."""
     from tqdm.auto import tqdm
 
     n = len(items)
     if n == 0:
         raise InputError("no reference groups to score")
+    if names is None:
+        records = getattr(getattr(getattr(items, "source", None), "dataset", None), "records", None)
+        targets = getattr(items, "targets", None)
+        if records is not None and targets is not None:
+            names = [records[t].key for t in targets]
     if names is not None and len(names) != n:
         raise InputError(f"{len(names)} names for {n} reference groups")
     cols: dict[str, list[Any]] = {k: [] for k in ("hr", "lr", "reference", "reference_landmarks",

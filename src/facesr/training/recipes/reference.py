@@ -216,7 +216,7 @@ class ReferenceRecipe(SRRecipe):
         box = _resolve(v.crop_box)
         cache = _cache_file(self.options.landmark_cache, v.dataset, d.size, box)
         data = self._groups(lambda: self._val_groups(cache, box), "data.val")
-        return GroupValidator(freeze_groups(data, names=_target_keys(data)), scale=self.cfg.scale,
+        return GroupValidator(freeze_groups(data), scale=self.cfg.scale,
                               protocol=v.protocol, metrics=v.metrics, batch_size=v.batch_size,
                               dist=self.trainer.dist, device=self.trainer.device)
 
@@ -288,12 +288,6 @@ def _resolve(box: Any) -> Any:
     from ..data import resolve_box
 
     return resolve_box(box)
-
-
-def _target_keys(data: Any) -> list[str]:
-    """Names of the groups' target faces (the dataset's keys, e.g. celeba1000's file stems)."""
-    records = data.source.dataset.records
-    return [records[t].key for t in data.targets]
 
 
 class GroupValidator:
