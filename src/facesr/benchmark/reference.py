@@ -26,7 +26,8 @@ from ..errors import InputError
 from ..metrics.protocols import Protocol, get_protocol
 from .datasets import Track
 from .methods import MethodSpec
-from .runner import BenchResult, _complexity, _digest, cannot_run
+from .rows import add_rows, runnable
+from .runner import BenchResult, _complexity, _digest
 
 #: Table 8's metrics (PSNR, SSIM, LPIPS) and the identity similarity the issue asks for
 TABLE8_METRICS = ("psnr", "ssim", "lpips", "identity_cos")
@@ -57,7 +58,6 @@ def load_groups(folder: str | os.PathLike[str], *, limit: int | None = None, pro
     from ..data.reference import ReferenceGroupDataset, group_pairs
     from ..data.testlist import TestList
     from ..evaluation.reference_groups import freeze_groups
-    from ..paths import cache_dir
 
     root = groups_root(folder)
     dataset = TestList(root)
@@ -68,12 +68,20 @@ def load_groups(folder: str | os.PathLike[str], *, limit: int | None = None, pro
         pairs = pairs[:limit]
     records = dataset.records
     hr_dir = dataset.root / dataset.hr_dir
-    cache = cache_dir("reference") / f"{root.name}-{_digest([r.path for r in records])}.npz"
-    data = ReferenceGroupDataset(dataset, groups=pairs, scale=None, degradation=_undegraded, landmark_cache=cache)
+    data = ReferenceGroupDataset(dataset, groups=pairs, scale=None, degradation=_undegraded,
+                                 landmark_cache=landmark_cache_path(dataset))
     data.precompute_landmarks(progress=progress)
     names = [records[t].key for t in data.targets]
     files = [records[t].path.relative_to(hr_dir).as_posix() for t in data.targets]
     return freeze_groups(data, names=names, progress=progress), files
+
+
+def landmark_cache_path(dataset: Any) -> Path:
+    """Where the estimated landmarks of a test set's faces (a :class:`~facesr.data.testlist.TestList`) are kept:
+    ``$FACESR_CACHE/reference/<set>-<digest of its files>.npz``, shared by the reference and pose tracks."""
+    from ..paths import cache_dir
+
+    return cache_dir("reference") / f"{Path(dataset.root).name}-{_digest([r.path for r in dataset.records])}.npz"
 
 
 def _undegraded(hr: Any, rng: Any = None) -> tuple[Any, dict[str, Any]]:
@@ -155,9 +163,7 @@ def run_reference_bench(
             images[scale] = {"lr": lr}
             images["reference"][scale] = guides(at, scale, kernel=proto.up_kernel)
         for spec in methods:
-            why = cannot_run(spec, scale)
-            if why:
-                info[spec.label].setdefault("missing", []).append(f"x{scale}: {why}")
+            if not runnable(spec, scale, info[spec.label]):
                 continue
             net: Any = "bicubic"
             if spec.name != "bicubic":
@@ -169,15 +175,7 @@ def run_reference_bench(
             result.per_image.setdefault(spec.label, {})[str(scale)] = s.per_face
             if keep_images:
                 images[scale][spec.label] = s.sr
-    for spec in methods:
-        row = info[spec.label]
-        missing = row.pop("missing", None)
-        if missing:
-            said = "; ".join(missing) + " (shown as -)"
-            row["note"] = f"{row['note']}; {said}" if row.get("note") else said
-        result.rows.append({"method": spec.label, "name": spec.name,
-                            "checkpoint": str(spec.checkpoint) if spec.checkpoint else None,
-                            "bundled": spec.bundled, **row, "scores": scores[spec.label]})
+    add_rows(result, methods, info, scores)
     refs = int(groups.reference_mask.sum(1).min()), int(groups.reference_mask.sum(1).max())
     result.degradation = {
         "name": track.name, "seed": track.seed, "kernel": track.kernel,

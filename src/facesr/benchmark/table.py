@@ -14,7 +14,7 @@ from .runner import BenchResult
 
 #: Table 7's families, then Table 8's groups (``facesr bench --reference``: :mod:`.reference`)
 FAMILY_ORDER = ("baseline", "general", "prior", "attribute", "identity", "reference", "no_reference", "single_face",
-                "multi_face", "dictionary")
+                "multi_face", "dictionary", "joint", "application")
 FAMILY_TITLES = {
     "baseline": "Baseline",
     "general": "General FSR",
@@ -26,14 +26,21 @@ FAMILY_TITLES = {
     "single_face": "Single-face guided",
     "multi_face": "Multi-face guided",
     "dictionary": "Dictionary-guided",
+    "joint": "Joint tasks (4.7)",
+    "application": "Applications (4.8)",
 }
-_FMT = {"psnr": "{:.2f}", "psnr_occ": "{:.2f}", "ssim": "{:.4f}", "ms_ssim": "{:.4f}", "lpips": "{:.4f}"}
+#: scores outside the metric registry where lower is better (the video track's temporal flicker)
+LOWER_BETTER = frozenset({"flicker"})
+_FMT = {"psnr": "{:.2f}", "psnr_occ": "{:.2f}", "flicker": "{:.2f}", "ssim": "{:.4f}", "ms_ssim": "{:.4f}",
+        "lpips": "{:.4f}"}
 _SUP = {1: "\u00b9", 2: "\u00b2", 3: "\u00b3"}
 
 
 def _higher_better(metric: str) -> bool:
     from ..metrics.registry import METRICS
 
+    if metric in LOWER_BETTER:
+        return False
     return bool(METRICS.entry(metric).meta.get("higher_better", True)) if metric in METRICS else True
 
 
@@ -59,7 +66,8 @@ def _ordered_rows(result: BenchResult) -> list[tuple[str, list[dict[str, Any]]]]
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in result.rows:
         groups.setdefault(row["family"], []).append(row)
-    return [(fam, groups[fam]) for fam in FAMILY_ORDER if fam in groups]
+    order = [*FAMILY_ORDER, *(f for f in groups if f not in FAMILY_ORDER)]  # a family not listed is not dropped
+    return [(fam, groups[fam]) for fam in order if fam in groups]
 
 
 def _num(metric: str, v: float | None) -> str:

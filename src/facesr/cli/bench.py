@@ -46,8 +46,17 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    "(identity_groups.json); every method gets the same seeded blind LR (--seed) at --scales (default "
                    "8), reference methods the group's other faces (single-face ones the guide ASFFNet's selection "
                    "picks); rows by subfamily; default metrics psnr,ssim,lpips,identity_cos")
+    p.add_argument("--track", choices=("pose", "video"), default=None,
+                   help="pose: frontalization (survey 4.7.5) on the identity groups, a non-frontal face's bicubic LR "
+                   "in, the person's most frontal face as target (yaw proxy of facesr.data.pose_pairs; default "
+                   "scales 4,8; metrics psnr,ssim,lpips,identity_cos); video: face video SR (4.8.1), a clip per face "
+                   "(smooth motion, one blind draw per clip seeded by --seed and the file name), single-image "
+                   "methods frame by frame, multi-frame ones (videofsr:CKPT) on the window; centre-frame "
+                   "psnr,ssim,lpips and flicker (default scales 4,8)")
+    p.add_argument("--frames", type=int, default=None, metavar="2K+1",
+                   help="with --track video: the window (default: the multi-frame networks' largest, else 5)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
-                   help="with --reference: score the first N faces of the groups only")
+                   help="with --reference or --track: score the first N faces (pairs, clips) only")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
     p.add_argument("--no-cache", action="store_true", help="recompute SR outputs")
@@ -62,11 +71,17 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ._common import check_device, check_outputs
 
-    if args.reference:
+    if args.track:
+        from .bench_tracks import check_track_args
+
+        track, scales = None, check_track_args(args)
+    elif args.reference:
         track, scales = None, _reference_scales(args)
     else:
         if args.limit is not None:
-            raise InputError("--limit is a --reference option")
+            raise InputError("--limit is a --reference option (or a --track one)")
+        if args.frames is not None:
+            raise InputError("--frames is a --track video option")
         track = _track(args)
         scales = _default_scales(track) if args.scales is None else _scales(args, track)
     label, folder = resolve_dataset(args.dataset)
@@ -77,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     common = {"protocol": args.protocol, "metrics": metrics, "batch_size": args.batch_size,
               "device": check_device(args.device), "progress": not args.quiet,
               "keep_images": bool(args.html or args.save_images)}
-    if args.reference:
+    if args.track:
+        from .bench_tracks import run_track
+
+        result, images = run_track(args, folder, methods, scales, label, common)
+    elif args.reference:
         from ..benchmark.reference import run_reference_bench
 
         result, images = run_reference_bench(folder, methods, scales=scales, seed=args.seed or 0,
@@ -120,13 +139,9 @@ def _reference_scales(args: argparse.Namespace) -> list[int]:
         raise InputError(f"--seed must be 0 or more, got {args.seed}")
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be 1 or more, got {args.limit}")
-    try:
-        scales = [int(s) for s in (args.scales or "8").split(",") if s.strip()]
-    except ValueError:
-        raise InputError(f"--scales must be integers like 4,8, got {args.scales!r}") from None
-    if not scales or len(set(scales)) != len(scales) or any(s < 2 for s in scales):
-        raise InputError(f"--scales must be distinct integers >= 2 with --reference, got {args.scales!r}")
-    return scales
+    from .bench_tracks import distinct_scales
+
+    return distinct_scales(args.scales, "8", "--reference")
 
 
 def _report(args: argparse.Namespace, result, images) -> int:
