@@ -78,10 +78,15 @@ def load_groups(folder: str | os.PathLike[str], *, limit: int | None = None, pro
 
 def landmark_cache_path(dataset: Any) -> Path:
     """Where the estimated landmarks of a test set's faces (a :class:`~facesr.data.testlist.TestList`) are kept:
-    ``$FACESR_CACHE/reference/<set>-<digest of its files>.npz``, shared by the reference and pose tracks."""
+    ``$FACESR_CACHE/reference/<set>-<digest of its folder and files>.npz``, shared by the reference and pose
+    tracks. The folder's own path is part of the key: two folders of like-named files never share points."""
+    import hashlib
+
     from ..paths import cache_dir
 
-    return cache_dir("reference") / f"{Path(dataset.root).name}-{_digest([r.path for r in dataset.records])}.npz"
+    root = Path(dataset.root)
+    where = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:8]
+    return cache_dir("reference") / f"{root.name}-{where}{_digest([r.path for r in dataset.records])}.npz"
 
 
 def _undegraded(hr: Any, rng: Any = None) -> tuple[Any, dict[str, Any]]:
