@@ -41,6 +41,8 @@ def test_table8_rows_outputs_and_lr(folder, checkpoints, tmp_path):
     assert set(data["per_image"]["mefsr:me"]["8"]) == set(data["names"])
     assert "Single-face guided" in out["md"].read_text() and "Multi-face guided" in out["md"].read_text()
     assert (tmp_path / "t8_grid_x8.png").is_file()
+    page = out["html"].read_text()
+    assert "Table 8 layout" in page and "Table 7 layout" not in page
     # every method's LR is the blind track of facesr bench --degradation blind (same seed, same file names)
     plain, _ = run_bench(folder / "HR", [], scales=[8], degradation="blind", metrics=["psnr"], cache=False,
                          progress=False)

@@ -64,6 +64,10 @@ def _per_image_table(result, scale: int) -> str:
     return f'<table class="sortable"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
 
 
+#: the row groups of the reference mode (survey Table 8)
+TABLE8_GROUPS = ("no_reference", "single_face", "multi_face", "dictionary")
+
+
 def write_report(result, images: dict[Any, Any], path: str | os.PathLike[str], *, command: str = "",
                  extra_html: str = "") -> list[Path]:
     """Write the HTML report and one PNG grid per scale beside it; returns the written paths."""
@@ -78,7 +82,8 @@ def write_report(result, images: dict[Any, Any], path: str | os.PathLike[str], *
                      "<code>facesr bench --replay</code>)</p>")
     if command:
         parts.append(f"<pre>{html.escape(command)}</pre>")
-    parts.append("<h2>Table 7 layout</h2>" + to_html_table(result))
+    table8 = any(r.get("family") in TABLE8_GROUPS for r in result.rows)  # bench --reference
+    parts.append(f"<h2>Table {8 if table8 else 7} layout</h2>" + to_html_table(result))
     parts.append('<p class="conv">red = best, blue = second, underlined = third (bicubic not ranked); '
                  "Params = count / 2<sup>20</sup>, FLOPs = GMACs of one x8 face (survey convention)</p>")
     parts += [f'<p class="conv">{html.escape(n)}</p>' for n in notes(result)]
