@@ -131,9 +131,17 @@ def resize_weights(in_len: int, out_len: int, scale: float, kernel: str) -> tupl
 
 
 @functools.lru_cache(maxsize=256)
+def _cached_weights(in_len: int, out_len: int, scale: float, kernel: str) -> tuple[np.ndarray, np.ndarray]:
+    idx, w = resize_weights(in_len, out_len, scale, kernel)
+    idx.setflags(write=False)
+    w.setflags(write=False)
+    return idx, w
+
+
+@functools.lru_cache(maxsize=256)
 def resize_matrix(in_len: int, out_len: int, scale: float, kernel: str) -> np.ndarray:
     """Dense float64 ``(out_len, in_len)`` matrix equivalent to :func:`resize_weights`."""
-    idx, w = resize_weights(in_len, out_len, scale, kernel)
+    idx, w = _cached_weights(in_len, out_len, scale, kernel)
     m = np.zeros((out_len, in_len), dtype=np.float64)
     rows = np.repeat(np.arange(out_len), idx.shape[1])
     np.add.at(m, (rows, idx.ravel()), w.ravel())
@@ -163,14 +171,6 @@ def output_size(
 
 
 _DENSE_LIMIT = 4096 * 1024  # torch: use a dense matrix product when out_len * in_len is at most this
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_weights(in_len: int, out_len: int, scale: float, kernel: str) -> tuple[np.ndarray, np.ndarray]:
-    idx, w = resize_weights(in_len, out_len, scale, kernel)
-    idx.setflags(write=False)
-    w.setflags(write=False)
-    return idx, w
 
 
 def _resize_axis_np(x: np.ndarray, axis: int, out_len: int, scale: float, kernel: str) -> np.ndarray:

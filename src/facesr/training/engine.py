@@ -315,21 +315,24 @@ class Trainer:
             import json
 
             from ..io import atomic_write
-            from .compiling import compile_mode
-
-            record = {**self.precision.as_dict(), "probe_ms": timings,
-                      "compile": compile_mode(self.cfg.train.compile, self.device.type, self.total)}
+            record = {**self.precision.as_dict(), "probe_ms": timings, "compile": self._compile_mode()}
             with atomic_write(self.out / "precision.json") as tmp:
                 tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
             probe = "; probe " + ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items()) if timings else ""
             log.info(f"training in {self.precision.dtype}"
                      f"{' channels-last' if self.precision.channels_last else ''} ({self.precision.how}{probe})")
 
+    def _compile_mode(self) -> str | None:
+        """What ``train.compile`` means for this run (device, planned iterations): a mode or ``None``."""
+        from .compiling import compile_mode
+
+        return compile_mode(self.cfg.train.compile, self.device.type, self.total)
+
     def _settle_compile(self) -> None:
         """``train.compile``: wrap the trained networks' calls in ``torch.compile`` (after the layout is set)."""
-        from .compiling import compile_mode, compile_networks
+        from .compiling import compile_networks
 
-        mode = compile_mode(self.cfg.train.compile, self.device.type, self.total)
+        mode = self._compile_mode()
         if mode is None or self.compiled == mode:
             return
         self.wrapped = compile_networks(self.wrapped, self.trained, mode)
