@@ -293,3 +293,15 @@ def test_occlusion_track_scores_the_occluded_region(faces):
     if mask[8:-8, 8:-8].any():
         got = occluded_psnr([sr.astype(np.uint8)], [hr], [name], {name: record}, 4, proto)[name]
         assert 20 * np.log10(255 / 10) - 0.5 < got < 20 * np.log10(255 / (10 * 219 / 255)) + 0.5
+
+
+def test_limit_scores_the_first_faces(faces):
+    """``limit`` (``facesr bench --limit N``) scores the first N faces in name order, the same per-face scores as
+    the full run."""
+    full, _ = _bench(faces, "bicubic", scales=[4], metrics=["psnr"], degradation="blind", cache=False)
+    part, _ = _bench(faces, "bicubic", scales=[4], metrics=["psnr"], degradation="blind", cache=False, limit=2)
+    assert part.n == 2 and part.names == full.names[:2]
+    for n in part.names:
+        assert part.per_image["bicubic"]["4"][n]["psnr"] == pytest.approx(full.per_image["bicubic"]["4"][n]["psnr"])
+    with pytest.raises(InputError, match="limit must be 1 or more"):
+        _bench(faces, "bicubic", scales=[4], limit=0)

@@ -70,5 +70,5 @@ def test_errors(folder, tmp_path, capsys):
         assert main(["bench", "--reference", *argv, "--quiet"]) == 2
         err = capsys.readouterr().err.strip()
         assert message in err and "\n" not in err
-    assert main(["bench", "--limit", "3", "--dataset", str(folder), "--quiet"]) == 2
-    assert "--limit is a --reference option" in capsys.readouterr().err
+    assert main(["bench", "--limit", "0", "--dataset", str(folder), "--quiet"]) == 2
+    assert "--limit must be 1 or more" in capsys.readouterr().err

@@ -196,8 +196,9 @@ def run_bench(
     attributes: str = "auto",
     degradation: str | Track | None = None,
     seed: int = 0,
+    limit: int | None = None,
 ) -> tuple[BenchResult, dict[str, Any]]:
-    """Benchmark ``methods`` on the HR faces in ``hr_dir``.
+    """Benchmark ``methods`` on the HR faces in ``hr_dir`` (the first ``limit`` of them in name order if given).
 
     ``attributes``: what given-attribute methods (FSRSA, AACNN) get: ``auto``, the folder's labels
     (:mod:`.conditions`; unknown where a face has none), or ``none`` (every attribute unknown).
@@ -229,6 +230,11 @@ def run_bench(
     metric_names = parse_metric_names(list(metrics) if metrics else None, proto)
     names, _, hr_list, paths = load_folder_pairs(None, hr_dir, progress=progress)
     assert hr_list is not None
+    if limit is not None:
+        if limit < 1:
+            raise InputError(f"limit must be 1 or more, got {limit}")
+        names, hr_list = names[:limit], hr_list[:limit]
+        paths = {n: paths[n] for n in names}
     shapes = {img.shape for img in hr_list}
     if len(shapes) != 1:
         raise InputError(f"{hr_dir}: benchmark faces must share one size, found {sorted(shapes)[:3]}")

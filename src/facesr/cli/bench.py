@@ -56,7 +56,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=None, metavar="2K+1",
                    help="with --track video: the window (default: the multi-frame networks' largest, else 5)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
-                   help="with --reference or --track: score the first N faces (pairs, clips) only")
+                   help="score the first N faces only (with --reference or --track: pairs, clips)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
     p.add_argument("--no-cache", action="store_true", help="recompute SR outputs")
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.reference:
         track, scales = None, _reference_scales(args)
     else:
-        if args.limit is not None:
-            raise InputError("--limit is a --reference option (or a --track one)")
+        if args.limit is not None and args.limit < 1:
+            raise InputError(f"--limit must be 1 or more, got {args.limit}")
         if args.frames is not None:
             raise InputError("--frames is a --track video option")
         track = _track(args)
@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
                                              dataset=f"{label} identity groups", limit=args.limit, **common)
     else:
         result, images = run_bench(folder, methods, scales=scales, dataset=label, cache=not args.no_cache,
-                                   attributes=args.attributes, degradation=track, **common)
+                                   attributes=args.attributes, degradation=track, limit=args.limit,
+                                   **common)
     return _report(args, result, images)
 
 
