@@ -65,7 +65,8 @@ def test_grid_shows_the_reference(folder):
 def test_errors(folder, tmp_path, capsys):
     (tmp_path / "HR").mkdir()
     for argv, message in ((["--dataset", str(tmp_path)], "no identity_groups.json"),
-                          (["--degradation", "blind", "--dataset", str(folder)], "leave out --degradation"),
+                          (["--replay", str(tmp_path / "b.json"), "--dataset", str(folder)], "leave out --replay"),
+                          (["--degradation", "fog", "--dataset", str(folder)], "fog"),
                           (["--scales", "8,8", "--dataset", str(folder)], "distinct integers")):
         assert main(["bench", "--reference", *argv, "--quiet"]) == 2
         err = capsys.readouterr().err.strip()

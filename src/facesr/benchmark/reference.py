@@ -131,8 +131,12 @@ def run_reference_bench(
     device: str = "cpu",
     progress: bool = True,
     keep_images: bool = False,
+    degradation: str = "blind",
 ) -> tuple[BenchResult, dict[str, Any]]:
     """Table 8 of ``methods`` on the identity groups at ``folder`` (module doc) at each of ``scales``.
+
+    ``degradation``: the track that makes the targets' LR (Table 8: ``blind``; another track of
+    :data:`~facesr.benchmark.datasets.TRACKS`, e.g. ``illumination`` for CPGAN's guided relighting).
 
     Returns the result (rows grouped by subfamily; ``degradation`` holds the blind track's records, every
     face's) and, when ``keep_images``, ``{"hr": HR, "reference": {scale: guides}, scale: {"lr": LR, label:
@@ -148,7 +152,9 @@ def run_reference_bench(
         raise InputError(f"seed must be an integer >= 0, got {seed!r}")
     metric_names = parse_metric_names(list(metrics) if metrics else list(TABLE8_METRICS), proto)
     groups, files = load_groups(folder, limit=limit, progress=progress)
-    track = Track("blind", seed, proto.lr_kernel)
+    from .datasets import check_track
+
+    track = Track(check_track(degradation), seed, proto.lr_kernel)
     h, w = groups.hr.shape[1:3]
     for scale in scales:
         if int(scale) < 2 or h % int(scale) or w % int(scale):

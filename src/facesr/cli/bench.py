@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         from ..benchmark.reference import run_reference_bench
 
         result, images = run_reference_bench(folder, methods, scales=scales, seed=args.seed or 0,
-                                             dataset=f"{label} identity groups", limit=args.limit, **common)
+                                             dataset=f"{label} identity groups", limit=args.limit,
+                                             degradation=args.degradation or "blind", **common)
     else:
         result, images = run_bench(folder, methods, scales=scales, dataset=label, cache=not args.no_cache,
                                    attributes=args.attributes, degradation=track, limit=args.limit,
@@ -134,8 +135,9 @@ def _reference_scales(args: argparse.Namespace) -> list[int]:
     """``--reference``: the scales (default 8), with its other options checked."""
     from ..errors import InputError
 
-    if args.degradation or args.replay:
-        raise InputError("--reference uses the blind track (Table 8) itself; leave out --degradation/--replay")
+    if args.replay:
+        raise InputError("--reference makes its LR itself (Table 8: the blind track; --degradation picks another "
+                         "track); leave out --replay")
     if args.seed is not None and args.seed < 0:
         raise InputError(f"--seed must be 0 or more, got {args.seed}")
     if args.limit is not None and args.limit < 1:
