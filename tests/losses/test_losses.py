@@ -121,6 +121,15 @@ def test_gan_losses_eq11_12():
         GANLoss("wgangp")
 
 
+def test_gan_probabilities_finite_in_bf16():
+    """A sigmoid critic (URDGN's, MTDN's) that saturates at 1 in bf16 still gives finite losses: the clamp
+    works in float32 (in bf16 1 - 1e-7 rounds to 1 and log(1 - p) was -inf: MTDN's first short run)."""
+    g = GANLoss("vanilla", probabilities=True)
+    one, zero = torch.ones(4, dtype=torch.bfloat16), torch.zeros(4, dtype=torch.bfloat16)
+    for value in (g.discriminator(one, one), g.discriminator(zero, zero), g.generator(zero)):
+        assert torch.isfinite(value) and 15.0 < value.item() < 16.2  # -log(1e-7) = 16.1
+
+
 def test_gradient_penalty_matches_autograd_on_toy_critic():
     torch.manual_seed(1)
     nn = torch.nn

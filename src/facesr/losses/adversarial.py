@@ -71,8 +71,8 @@ class GANLoss(nn.Module):
 
     def _nlog(self, x: torch.Tensor, real: bool) -> torch.Tensor:
         """``-log D`` (``real``) or ``-log(1 - D)`` of logits or probabilities ``x``, averaged."""
-        if self.probabilities:
-            p = x.clamp(1e-7, 1 - 1e-7)
+        if self.probabilities:  # in float32: in bf16 1 - 1e-7 rounds to 1 and log(1 - p) is -inf
+            p = x.float().clamp(1e-7, 1 - 1e-7)
             return -(torch.log(p) if real else torch.log1p(-p)).mean()
         return F.softplus(-x if real else x).mean()
 

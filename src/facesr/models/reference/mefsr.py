@@ -15,6 +15,12 @@ No code is public; the layout follows the paper's description, widths and depths
 
 No landmarks and no explicit alignment (Table 6: "-"): the weights choose, per pixel, the exemplar
 whose features fit.
+
+Option ``base`` (ours, for the bundled reference model): the global residual is a frozen single-image
+restorer's output instead of the bilinear upsampling - ``"bfr-lite"`` (the package's blind restorer, its
+fidelity end) or a ``bfr`` weights file - and the tail starts at zero, so the untrained network *is* that
+restorer and training learns only what the exemplars add. The restorer's weights are part of the state
+dict (an exported file is self-contained).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ...errors import ConfigError
+from ...ops.resize import imresize
 from ..blocks import ResBlock, conv
 from .common import ReferenceNet
 
@@ -69,7 +76,7 @@ class MEFSR(ReferenceNet):
     upsamples = True
     max_references = None
 
-    def __init__(self, scale: int = 8, features: int = 64, blocks: int = 4) -> None:
+    def __init__(self, scale: int = 8, features: int = 64, blocks: int = 4, base: str | None = None) -> None:
         super().__init__(scale)
         if scale not in (2, 4, 8, 16):
             raise ConfigError(f"MEFSR enlarges in x2 stages: scales 2, 4, 8, 16, not x{scale}")
@@ -81,6 +88,25 @@ class MEFSR(ReferenceNet):
         self.fuse = nn.ModuleList(PWAve(c) for _ in range(self.levels + 1))
         self.ups = nn.ModuleList(nn.Sequential(conv(c, 4 * c, 3), nn.PixelShuffle(2)) for _ in range(self.levels))
         self.tail = nn.Sequential(ResBlock(c), conv(c, 3, 3))
+        self.base = _frozen_restorer(base, scale) if base else None
+        if self.base is not None:
+            nn.init.zeros_(self.tail[-1].weight)
+            nn.init.zeros_(self.tail[-1].bias)
+
+    def train(self, mode: bool = True) -> MEFSR:
+        super().train(mode)
+        if self.base is not None:
+            self.base.eval()
+        return self
+
+    def upsampled(self, x: torch.Tensor) -> torch.Tensor:
+        """The global residual: the LR face bilinearly upsampled, or (``base``) the frozen restorer's output
+        on its MATLAB-bicubic upsampling; [0,1] N x 3 x S x S."""
+        if self.base is None:
+            return F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False)
+        with torch.no_grad():
+            up = imresize(x.float(), float(self.scale)).clamp(0, 1)
+            return self.base(up).float().clamp(0, 1)
 
     def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None,
                 reference_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -94,5 +120,18 @@ class MEFSR(ReferenceNet):
             h = self.fuse[i](h, pyramid[self.levels - i], mask)
             h = self.ups[i](h)
         h = self.fuse[-1](h, pyramid[0], mask)
-        up = F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False)
-        return up + self.tail(h)
+        return self.upsampled(x) + self.tail(h)
+
+
+def _frozen_restorer(base: str, scale: int) -> nn.Module:
+    """The ``bfr`` network of ``base`` (``"bfr-lite"`` or a weights file), weights loaded, frozen."""
+    from ..general.bfr import BFR
+    from ..weights import is_pretrained, load_weights, pretrained_weights
+
+    path = pretrained_weights(base, 1) if is_pretrained(base) else base
+    state, desc = load_weights(path)
+    if desc.get("model") not in (None, "bfr"):
+        raise ConfigError(f"MEFSR base {base!r}: weights of {desc['model']!r}, not of a bfr restorer")
+    net = BFR(scale=scale, **desc.get("options", {}))
+    net.load_state_dict(state)
+    return net.eval().requires_grad_(False)
