@@ -181,3 +181,33 @@ def test_gfrnet_training_outputs():
     torch.testing.assert_close(out["guide_points_pred"], lms / 32)
     torch.testing.assert_close(out["guide_points"], ref_lms / 32)
     assert out["flow_diff"].abs().max() == 0 and out["flow_zero"].shape == out["flow_diff"].shape
+
+
+def test_mefsr_base_starts_at_the_restorer_and_keeps_it_frozen(tmp_path):
+    """MEFSR ``base='bfr-lite'`` (the bundled reference model's design): untrained, it returns the frozen
+    restorer's output on the MATLAB-bicubic upsampled face; a training step moves the MEFSR layers only; the
+    restorer's weights travel in the state dict."""
+    from facesr.models.general.bfr import BFR
+    from facesr.ops.resize import imresize
+
+    torch.manual_seed(0)
+    net = create("mefsr", scale=4, features=8, blocks=1, base="bfr-lite")
+    assert isinstance(net.base, BFR) and not any(p.requires_grad for p in net.base.parameters())
+    x, refs = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 3, 32, 32)
+    want = net.base(imresize(x, 4.0).clamp(0, 1)).clamp(0, 1)
+    assert torch.equal(net(x, reference=refs), want)
+    net.train()
+    assert not net.base.training
+    frozen = {k: v.clone() for k, v in net.base.state_dict().items()}
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-2)
+    (net(x, reference=refs) - torch.rand(2, 3, 32, 32)).abs().mean().backward()
+    opt.step()
+    assert all(torch.equal(v, net.base.state_dict()[k]) for k, v in frozen.items())
+    assert not torch.equal(net(x, reference=refs), want)
+    assert any(k.startswith("base.") for k in net.state_dict())
+    with pytest.raises(ConfigError, match="not of a bfr restorer"):
+        from safetensors.torch import save_file
+
+        save_file({"w": torch.zeros(1)}, str(tmp_path / "x.safetensors"),
+                  metadata={"format": "facesr-weights-1", "model": "rcan", "scale": "4", "options": "{}"})
+        create("mefsr", scale=4, features=8, blocks=1, base=str(tmp_path / "x.safetensors"))
