@@ -9,6 +9,7 @@ the CPU with another lane get about half the machine each, so compare iterations
     python scripts/short_runs.py                 # everything not done yet (a run is done when DONE exists)
     python scripts/short_runs.py --only tann,mtdn --lanes 1
     python scripts/short_runs.py --list
+    python scripts/short_runs.py --report docs/images/short_runs_leaves.png   # Markdown table + curves
 
 Outputs: ``runs/short/NAME/`` (the run, ``bench.json`` / ``bench.md``, ``DONE``), logs ``runs/short/NAME.log``.
 """
@@ -152,12 +153,71 @@ def run_one(r: Run) -> bool:
     return True
 
 
+def _csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    if not path.exists():
+        return []
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def report(picture: str | None) -> str:
+    """A Markdown table of the finished runs: iterations, seconds per iteration, the last validation
+    (the metric the recipe validates) and the bench row beside bicubic on the same faces; ``picture``: one
+    curve panel per run (``facesr curves``)."""
+    lines = ["| run | track | iterations | s/it | last validation | bench (first N faces) | method | bicubic |",
+             "|---|---|---|---|---|---|---|---|"]
+    panels = []
+    for r in RUNS:
+        d = OUT / r.name
+        if not (d / "DONE").exists():
+            continue
+        train = _csv(d / "train_log.csv")
+        val = _csv(d / "val_log.csv")
+        its = train[-1]["iteration"] if train else "-"
+        spi = f"{float(train[-1]['sec_per_it']):.2f}" if train and train[-1].get("sec_per_it") else "-"
+        last = "-"
+        if val:
+            row = val[-1]
+            keys = [k for k in row if k not in ("iteration",) and not k.startswith("bicubic") and row[k]]
+            shown = [f"{k} {float(row[k]):.4g}" + (f" (bicubic {float(row['bicubic_' + k]):.4g})"
+                                                    if row.get("bicubic_" + k) else "") for k in keys[:2]]
+            last = ", ".join(shown)
+            panels.append(f"{r.name}=runs/short/{r.name}")
+        bench = d / "bench.json"
+        if r.name == "pulse":
+            bench = OUT / "pulse" / "bench.json"
+        track, ours, base = "-", "-", "-"
+        if bench.exists():
+            import json
+
+            b = json.loads(bench.read_text())
+            scale = str(b["scales"][0])
+            track = f"{(b.get('degradation') or {}).get('name') or 'clean'} x{scale}, {b['dataset']}, {b['n']}"
+            rows = {row["name"]: row["scores"].get(scale, {}) for row in b["rows"]}
+            fmt = lambda sc: " / ".join(f"{sc[m]:.4g}" if sc.get(m) is not None else "-"  # noqa: E731
+                                        for m in b["metrics"])
+            method = next(n for n in rows if n != "bicubic")
+            ours, base = fmt(rows[method]), fmt(rows["bicubic"])
+            track += f" ({' / '.join(b['metrics'])})"
+        lines.append(f"| {r.name} | {r.config or '-'} | {its} | {spi} | {last} | {track} | {ours} | {base} |")
+    if picture and panels:
+        subprocess.call(["facesr", "curves", *panels, "-o", picture, "--overwrite", "--columns", "5"], cwd=ROOT)
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default="", help="comma-separated run names")
     ap.add_argument("--lanes", type=int, default=2)
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--report", nargs="?", const="", default=None, metavar="PNG",
+                    help="print the Markdown table of finished runs (and draw their curves into PNG)")
     args = ap.parse_args()
+    if args.report is not None:
+        print(report(args.report or None))
+        return 0
     runs = [r for r in RUNS if not args.only or r.name in args.only.split(",")]
     if args.list:
         for r in runs:
