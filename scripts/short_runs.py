@@ -76,9 +76,10 @@ RUNS: list[Run] = [
     Run("bopbl", "configs/application/bopbl_x8.yaml", 240, ["recipe.vae=80"], _track("realworld")),
     Run("fsr3d", "configs/application/fsr3d_x8.yaml", 200, [], None),
     Run("audiofsr", "configs/application/audiofsr_cpu_smoke.yaml", 180,
-        ["data.train.limit=null", "data.train.batch_size=8", "data.val.limit=100"], None),
+        ["data.train.limit=null", "data.train.batch_size=8", "data.val.limit=100", "train.iterations=100000"], None),
     Run("audiofsr_image_only", "configs/application/audiofsr_cpu_smoke.yaml", 180,
-        ["data.train.limit=null", "data.train.batch_size=8", "data.val.limit=100", "recipe.use_audio=false"], None),
+        ["data.train.limit=null", "data.train.batch_size=8", "data.val.limit=100", "train.iterations=100000",
+         "recipe.use_audio=false"], None),
     # issue 23: the other leaves of general FSR, IADFH
     Run("srdsi_bases", None, command=[sys.executable, "-m", "facesr.training.srdsi_bases", "--dataset", "celeba",
                                       "--limit", "1000", "--scale", "8", "-o", "runs/short/srdsi_bases.safetensors"]),
@@ -180,9 +181,12 @@ def report(picture: str | None) -> str:
         last = "-"
         if val:
             row = val[-1]
-            keys = [k for k in row if k not in ("iteration",) and not k.startswith("bicubic") and row[k]]
-            shown = [f"{k} {float(row[k]):.4g}" + (f" (bicubic {float(row['bicubic_' + k]):.4g})"
-                                                    if row.get("bicubic_" + k) else "") for k in keys[:2]]
+            bases = ("bicubic", "repeat")  # the baseline the recipe validates beside (fsr3d: each point repeated)
+            keys = [k for k in row if k != "iteration" and not k.startswith(bases) and row[k]]
+            shown = []
+            for k in keys[:2]:
+                base = next((b for b in bases if row.get(f"{b}_{k}")), None)
+                shown.append(f"{k} {float(row[k]):.4g}" + (f" ({base} {float(row[f'{base}_{k}']):.4g})" if base else ""))
             last = ", ".join(shown)
             panels.append(f"{r.name}=runs/short/{r.name}")
         bench = d / "bench.json"
