@@ -167,12 +167,13 @@ def report(picture: str | None) -> str:
     """A Markdown table of the finished runs: iterations, seconds per iteration, the last validation
     (the metric the recipe validates) and the bench row beside bicubic on the same faces; ``picture``: one
     curve panel per run (``facesr curves``)."""
-    lines = ["| run | track | iterations | s/it | last validation | bench (first N faces) | method | bicubic |",
+    lines = ["| run | config | iterations | s/it (last log) | last validation | bench: track, faces (metrics) | method "
+             "| bicubic |",
              "|---|---|---|---|---|---|---|---|"]
     panels = []
     for r in RUNS:
         d = OUT / r.name
-        if not (d / "DONE").exists():
+        if not (d / "DONE").exists() or (r.config is None and r.bench is None):
             continue
         train = _csv(d / "train_log.csv")
         val = _csv(d / "val_log.csv")
@@ -188,7 +189,7 @@ def report(picture: str | None) -> str:
                 base = next((b for b in bases if row.get(f"{b}_{k}")), None)
                 shown.append(f"{k} {float(row[k]):.4g}" + (f" ({base} {float(row[f'{base}_{k}']):.4g})" if base else ""))
             last = ", ".join(shown)
-            panels.append(f"{r.name}=runs/short/{r.name}")
+            panels.append((keys[0] if keys else "psnr", f"{r.name}=runs/short/{r.name}"))
         bench = d / "bench.json"
         if r.name == "pulse":
             bench = OUT / "pulse" / "bench.json"
@@ -206,8 +207,14 @@ def report(picture: str | None) -> str:
             ours, base = fmt(rows[method]), fmt(rows["bicubic"])
             track += f" ({' / '.join(b['metrics'])})"
         lines.append(f"| {r.name} | {r.config or '-'} | {its} | {spi} | {last} | {track} | {ours} | {base} |")
-    if picture and panels:
-        subprocess.call(["facesr", "curves", *panels, "-o", picture, "--overwrite", "--columns", "5"], cwd=ROOT)
+    if picture and panels:  # PSNR panels in PICTURE; a run that validates another metric in PICTURE_<run>.png
+        groups: dict[str, list[str]] = {}
+        for metric, panel in panels:
+            groups.setdefault(metric, []).append(panel)
+        for metric, group in groups.items():
+            out = picture if metric == "psnr" else picture.replace(".png", f"_{metric}.png")
+            subprocess.call(["facesr", "curves", *group, "-o", out, "--metric", metric, "--overwrite", "--columns",
+                             "5", "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL)
     return "\n".join(lines)
 
 
