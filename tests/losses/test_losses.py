@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from facesr.errors import ConfigError
+from facesr.errors import ConfigError, InputError
 from facesr.losses import (
     LOSSES,
     AFVLoss,
@@ -29,6 +29,7 @@ from facesr.losses import (
     PSNRLoss,
     SSIMLoss,
     SupervisedPixelGANLoss,
+    build_loss,
     gradient_penalty,
     gram_matrix,
     mismatched_attributes,
@@ -100,6 +101,19 @@ def test_ssim_loss_eq9():
     # with the first three standard weights renormalised
     w = (0.0448, 0.2856, 0.3001)
     assert ms == pytest.approx(0.5 * (1 - s ** (w[2] / sum(w))), rel=1e-6)
+
+
+def test_ms_ssim_loss_at_the_face_size():
+    """128-px faces (the configs' size) fit 4 scales of the 11x11 window (128, 64, 32, 16 px); 5 need 176 px."""
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 128, 128)
+    y = (x + 0.1 * torch.randn_like(x)).clamp(0, 1).requires_grad_(True)
+    four = MSSSIMLoss(levels=4)(y, x)
+    assert four.item() == pytest.approx(MSSSIMLoss()(y, x).item()) and 0 < four.item() < 0.5
+    four.backward()
+    assert torch.isfinite(y.grad).all() and y.grad.abs().sum() > 0
+    with pytest.raises(InputError, match="5 scales needs images of at least 176 px"):
+        MSSSIMLoss(levels=5)(y, x)
 
 
 def test_gan_losses_eq11_12():
@@ -210,6 +224,50 @@ def test_asoftmax():
     assert loss(feat2, label).item() == pytest.approx(-torch.log_softmax(logits2, 0)[0].item(), rel=1e-5)
 
 
+def test_asoftmax_leaves_out_unknown_identities_and_checks_the_classes():
+    torch.manual_seed(0)
+    loss = ASoftmaxLoss(4, 3, margin=4, lambda_=5.0)
+    feat, labels = torch.randn(3, 4), torch.tensor([2, -1, 0])
+    assert loss(feat, labels).item() == pytest.approx(loss(feat[[0, 2]], labels[[0, 2]]).item())
+    nothing = loss(feat, torch.tensor([-1, -1, -1]))
+    assert nothing.item() == 0.0
+    with pytest.raises(ConfigError, match="3 classes but got identity label 3"):
+        loss(feat, torch.tensor([3, 0, 1]))
+
+
+def test_asoftmax_as_a_recognizer_loss_learns_hr_and_sr_identities():
+    """critic_loss (SICNN's domain-integrated step): A-Softmax of HR and SR embeddings as one batch of 2N."""
+    from facesr.losses.adversarial import Critic
+
+    torch.manual_seed(0)
+    loss = ASoftmaxLoss(3, 4, margin=4)
+    net = torch.nn.Linear(3 * 2 * 2, 3)
+    hr, sr, ident = torch.rand(2, 3, 2, 2), torch.rand(2, 3, 2, 2), torch.tensor([1, 3])
+
+    def run(x, cond):
+        return net(x.flatten(1))
+
+    critic = Critic(run, hr, sr, {"identity": ident})
+    want = loss(torch.cat([net(hr.flatten(1)), net(sr.flatten(1))]), torch.tensor([1, 3, 1, 3]))
+    got = loss.critic_loss(critic)
+    assert got.item() == pytest.approx(want.item())
+    got.backward()
+    assert loss.weight.grad.abs().sum() > 0 and net.weight.grad.abs().sum() > 0
+    with pytest.raises(ConfigError, match="identity labels"):
+        loss.critic_loss(Critic(run, hr, sr, {}))
+
+
+def test_identity_loss_on_given_embeddings():
+    """network None: the inputs are embeddings (a recognition network's outputs), the HR side detached."""
+    f_sr = torch.tensor([[3.0, 4.0], [1.0, 0.0]], requires_grad=True)
+    f_hr = torch.tensor([[0.0, 1.0], [2.0, 0.0]], requires_grad=True)
+    loss = IdentityLoss(None, "normalized")
+    # normalised: (0.6, 0.8) vs (0, 1) -> 0.36 + 0.04 = 0.4; (1, 0) vs (1, 0) -> 0
+    assert loss(f_sr, f_hr).item() == pytest.approx(0.2)
+    loss(f_sr, f_hr).backward()
+    assert f_sr.grad.abs().sum() > 0 and f_hr.grad is None
+    assert build_loss("identity", network=None, variant="l1")(f_sr, f_hr).item() == pytest.approx((3 + 0.5) / 2)
+
 def test_contrastive_eq23_24():
     f1 = torch.tensor([[0.1, 0.2], [0.0, 0.0]])
     f2 = torch.tensor([[0.0, 0.0], [0.1, 0.1]])
@@ -269,6 +327,23 @@ def test_style_and_feature_matching():
     assert g[0].flatten().tolist() == pytest.approx([5 / 4, 2 / 4, 2 / 4, 1 / 4])
     fm = FeatureMatchingLoss()([torch.ones(1, 2), torch.zeros(1, 1)], [torch.zeros(1, 2), torch.ones(1, 1)])
     assert fm.item() == pytest.approx(1.0)
+
+
+def test_feature_matching_of_several_discriminators():
+    """PSFR-GAN's form: per discriminator the layers' MSE summed (layers: sum), discriminators averaged."""
+    fake = [[torch.full((1, 2), 2.0), torch.zeros(1, 1)], [torch.ones(1, 3)]]
+    real = [[torch.zeros(1, 2), torch.full((1, 1), 3.0)], [torch.zeros(1, 3)]]
+    # D1: 4 + 9 = 13 (sum) or 6.5 (mean); D2: 1
+    assert FeatureMatchingLoss("mse", "sum")(fake, real).item() == pytest.approx((13 + 1) / 2)
+    assert FeatureMatchingLoss("mse")(fake, real).item() == pytest.approx((6.5 + 1) / 2)
+    assert FeatureMatchingLoss("l1", "sum")(fake[0], real[0]).item() == pytest.approx(2 + 3)
+    x = torch.zeros(1, 2, requires_grad=True)
+    FeatureMatchingLoss("mse", "sum")([[x]], [[torch.ones(1, 2, requires_grad=True)]]).backward()
+    assert x.grad.tolist() == [[-1.0, -1.0]]
+    with pytest.raises(ConfigError, match="'mean' or 'sum'"):
+        FeatureMatchingLoss(layers="max")
+    with pytest.raises(ConfigError, match="same discriminators"):
+        FeatureMatchingLoss()(fake, real[:1])
 
 
 def test_registry_names_equations():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from facesr.losses import WeightedLoss
+from facesr.losses import LOSSES, WeightedLoss
 from facesr.models import create, create_part
 from facesr.training import load_config
 
@@ -31,7 +31,8 @@ def test_every_method_has_three_scales_and_a_smoke_config():
 def test_all_configs_are_found():
     rel = {p.relative_to(ROOT).as_posix() for p in ALL}
     assert len(CONFIGS) >= 64 and {"short/sicnn_x8_cpu_short.yaml", "bundled/rcan_lite_x8.yaml",
-                                   "bundled/study/rcan_wide_x8.yaml"} <= rel
+                                   "bundled/study/rcan_wide_x8.yaml", "bundled/study/rcan_lite_x8_psnr.yaml",
+                                   "sicnn_dit_x8_cpu_smoke.yaml"} <= rel
     assert len(BASES) >= len(SCALED)
 
 
@@ -49,6 +50,40 @@ def test_config_is_valid(path):
     for net in cfg.nets.values():
         if net.part:
             create_part(net.model, net.part, cfg.scale, device="meta", **net.options)
+
+
+def _losses_that_train(cfg) -> set[str]:
+    """Registry names of ``cfg``'s loss terms that train something: a term of non-zero weight (the generator's
+    loss) or the loss of a network of ``nets`` (a critic's term trains it whatever its weight in the sum)."""
+    of_nets = {net.loss for net in cfg.nets.values() if net.loss}
+    return {LOSSES.entry(spec["type"]).name for name, spec in cfg.losses.items()
+            if float(spec.get("weight", 1.0)) != 0 or name in of_nets}
+
+
+def test_every_registered_loss_trains_in_a_shipped_config():
+    runs = [p for p in ROOT.rglob("*.yaml") if "_base_" not in p.relative_to(ROOT).parts]  # landmarks/ included
+    used = set().union(*(_losses_that_train(load_config(p)) for p in runs))
+    unused = sorted(set(LOSSES.names()) - used)
+    assert not unused, f"registered losses that no config under configs/ trains with: {unused}"
+
+
+def test_loss_study_configs_differ_from_the_bundled_model_only_in_the_loss():
+    from facesr.training.config import to_dict
+
+    study = {"rcan_lite_x8_ssim": {"ssim"}, "rcan_lite_x8_ms_ssim": {"ms_ssim"},
+             "rcan_lite_x8_l1_msssim": {"ms_ssim", "l1"}, "rcan_lite_x8_psnr": {"psnr"}}
+    base = to_dict(load_config(ROOT / "bundled" / "rcan_lite_x8.yaml"))
+    for key in ("name", "output", "losses"):
+        base.pop(key)
+    for stem, types in study.items():
+        d = to_dict(load_config(ROOT / "bundled" / "study" / f"{stem}.yaml"))
+        assert (d.pop("name"), d.pop("output")) == (stem, f"runs/{stem}")
+        assert {LOSSES.entry(t["type"]).name for t in d.pop("losses").values()} == types, stem
+        assert d == base, stem
+    mix = load_config(ROOT / "bundled" / "study" / "rcan_lite_x8_l1_msssim.yaml").losses
+    # Zhao et al.: 0.84 (1 - MS-SSIM) + 0.16 L1; this project's MS-SSIM loss is (1 - MS-SSIM) / 2 (Eq. 9)
+    assert mix["ms_ssim"]["weight"] / 2 == pytest.approx(0.84) and mix["pixel"] == {"type": "l1", "weight": 0.16}
+    assert mix["ms_ssim"]["levels"] == 4 and load_config(ROOT / "bundled" / "rcan_lite_x8.yaml").data.train.size == 128
 
 
 @pytest.mark.slow

@@ -51,26 +51,32 @@ class IdentityLoss(nn.Module):
     """Eq. 18: ``||FR(hr) - FR(sr)||_F`` with a frozen face-recognition network ``FR``.
 
     ``network``: a module mapping ``[0,1] float NCHW RGB`` faces to ``N x D`` embeddings, or the
-    name ``dlib_resnet`` (:func:`facesr.nets.identity.dlib_face_resnet`, 128-d, differentiable).
+    name ``dlib_resnet`` (:func:`facesr.nets.identity.dlib_face_resnet`, 128-d, differentiable);
+    ``None``: the inputs are embeddings already (e.g. the outputs of a recognition network that the
+    run trains, ``inputs: [<net>_fake, <net>_real]``: SICNN's domain-integrated training).
     ``variant``: see :func:`identity_distance`. :meth:`per_sample` returns the ``[N]`` distances.
     """
 
-    def __init__(self, network: nn.Module | str = "dlib_resnet", variant: str = "l1") -> None:
+    def __init__(self, network: nn.Module | str | None = "dlib_resnet", variant: str = "l1") -> None:
         super().__init__()
         if variant not in IDENTITY_VARIANTS:
             known = ", ".join(IDENTITY_VARIANTS)
             raise ConfigError(f"unknown identity-loss variant {variant!r} (known: {known})")
         self.variant = variant
-        self.network = _network(network)
-        self.network.requires_grad_(False)
-        self.network.eval()
+        self.network = None if network is None else _network(network)
+        if self.network is not None:
+            self.network.requires_grad_(False)
+            self.network.eval()
 
     def train(self, mode: bool = True) -> IdentityLoss:  # the recognition network stays in eval mode
         super().train(mode)
-        self.network.eval()
+        if self.network is not None:
+            self.network.eval()
         return self
 
     def per_sample(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+        if self.network is None:  # embeddings given
+            return identity_distance(sr.float(), hr.detach().float(), self.variant)
         f_sr = self.network(sr)
         with torch.no_grad():
             f_hr = self.network(hr.detach())
@@ -109,7 +115,13 @@ class ASoftmaxLoss(nn.Module):
     Class weights are L2-normalised, biases zero; the target logit ``||x|| cos(theta)`` becomes
     ``||x|| psi(theta)`` with ``psi(theta) = (-1)^k cos(m theta) - 2k`` for
     ``theta in [k pi / m, (k+1) pi / m]``. ``lambda_`` blends with the plain logit as SphereFace's
-    training does: ``(lambda_ cos + psi) / (1 + lambda_)`` (0: pure A-Softmax).
+    training does: ``(lambda_ cos + psi) / (1 + lambda_)`` (0: pure A-Softmax). Samples of unknown
+    identity (label -1, the data prior ``identity``) are left out.
+
+    As the loss of a recognition network that the run trains (``nets.<net>: {role: critic, loss: <this
+    term>}``), :meth:`critic_loss` is SICNN's domain-integrated step: the network learns the identities
+    of the HR and of the (detached) SR faces alike; the class weights are trained with the network
+    (recipe ``sicnn``).
     """
 
     def __init__(self, in_features: int, num_classes: int, margin: int = 4, lambda_: float = 0.0) -> None:
@@ -134,7 +146,27 @@ class ASoftmaxLoss(nn.Module):
         return out * norm
 
     def forward(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        labels = labels.reshape(-1).long()
+        known = labels >= 0
+        if not bool(known.all()):
+            features, labels = features[known], labels[known]
+        if labels.numel() == 0:
+            return features.sum() * 0.0
+        n = self.weight.shape[0]
+        if int(labels.max()) >= n:
+            raise ConfigError(f"A-Softmax has {n} classes but got identity label {int(labels.max())}: set its "
+                              f"num_classes to the training data's number of identities")
+        features = features.float()
         return F.cross_entropy(self.logits(features, labels), labels)
+
+    def critic_loss(self, critic: Any) -> torch.Tensor:
+        """A-Softmax of the recognition network's embeddings of the HR faces and of the SR faces together
+        (one batch of 2N samples), both with the batch's identity labels."""
+        ident = critic.conditions.get("identity")
+        if ident is None:
+            raise ConfigError(f"{critic.name}: A-Softmax needs identity labels: set data.train.priors: [identity] "
+                              "and a network that takes them (training_inputs)")
+        return self(torch.cat([critic.d_real, critic.d_fake]), torch.cat([ident, ident]))
 
 
 class ContrastiveLoss(nn.Module):

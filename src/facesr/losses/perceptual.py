@@ -83,15 +83,32 @@ class StyleLoss(_BackboneLoss):
 
 
 class FeatureMatchingLoss(nn.Module):
-    """Feature matching (pix2pixHD): mean over layers of ``||D_i(sr) - D_i(hr)||`` on discriminator
-    features; ``fake``/``real``: sequences of tensors (the real ones are detached)."""
+    """Feature matching (pix2pixHD; PSFR-GAN): distances of discriminator features of SR and HR.
 
-    def __init__(self, criterion: str = "l1") -> None:
+    ``fake``/``real``: the features of one discriminator (a sequence of tensors, one per layer) or of
+    several (a sequence of such sequences: multi-scale discriminators); the real ones are detached.
+    Per discriminator, the layers' distances (``criterion``) are averaged (``layers: mean``) or summed
+    (``layers: sum``, PSFR-GAN); several discriminators are averaged.
+    """
+
+    def __init__(self, criterion: str = "l1", layers: str = "mean") -> None:
         super().__init__()
         self.criterion = check_criterion(criterion)
+        if layers not in ("mean", "sum"):
+            raise ConfigError(f"feature matching layers must be 'mean' or 'sum', got {layers!r}")
+        self.layers = layers
 
-    def forward(self, fake: Sequence[torch.Tensor], real: Sequence[torch.Tensor]) -> torch.Tensor:
+    def _one(self, fake: Sequence[torch.Tensor], real: Sequence[torch.Tensor]) -> torch.Tensor:
         if len(fake) != len(real) or not fake:
             raise ConfigError(f"feature matching needs equal, non-empty feature lists, got {len(fake)} and "
                               f"{len(real)}")
-        return sum(distance(f, r.detach(), self.criterion) for f, r in zip(fake, real)) / len(fake)
+        total = sum(distance(f, r.detach(), self.criterion) for f, r in zip(fake, real))
+        return total / len(fake) if self.layers == "mean" else total
+
+    def forward(self, fake: Sequence, real: Sequence) -> torch.Tensor:
+        if fake and not isinstance(fake[0], torch.Tensor):  # several discriminators
+            if len(fake) != len(real):
+                raise ConfigError(f"feature matching needs the same discriminators for SR and HR, got {len(fake)} "
+                                  f"and {len(real)}")
+            return sum(self._one(f, r) for f, r in zip(fake, real)) / len(fake)
+        return self._one(fake, real)

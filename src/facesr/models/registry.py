@@ -228,7 +228,7 @@ _add("aacnn_est", f"{_A}.aacnn:AACNN", table7=False, display="AACNN-est", family
      notes="attributes estimated from the image branch by a head trained with Eq. 17; none needed at test time")
 _add("sicnn", f"{_I}.sicnn:SICNN", display="SICNN", family="identity",
      paper="Super-Identity Convolutional Neural Network for Face Hallucination (Zhang et al.)", venue="ECCV 2018",
-     input="lr", scales=(2, 4, 8, 16), train_inputs=(),
+     input="lr", scales=(2, 4, 8, 16), train_inputs=(), parts={"recognizer": f"{_I}.sicnn:SICNNRecognizer"},
      code="thu-scc/ASC19-FaceSR-SICNN @ b200efef: model.py (CNN-H; third stage enabled for x8)",
      notes="CNN-H (dense blocks + transposed convs); super-identity loss = loss 'identity' with variant "
            "'normalized' on dlib's ResNet (the paper's SphereFace CNN-R is not available offline)")

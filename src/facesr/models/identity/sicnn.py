@@ -14,6 +14,10 @@ methods.md §6.1), PReLU after every conv, data in [-1,1] inside, raw LR in:
 The super-identity loss (L2 distance of L2-normalised recognition features of SR and HR) is the
 loss ``identity`` with ``variant: normalized`` on :mod:`facesr.nets.identity` (dlib's ResNet in
 place of the paper's SphereFace CNN-R, which cannot be obtained offline); see the configs.
+
+The part ``recognizer`` (:class:`SICNNRecognizer`) is CNN-R as a network that the run trains: the
+paper's domain-integrated training (recipe ``sicnn``, ``configs/sicnn_dit_x8.yaml``) fine-tunes it with
+A-Softmax on identity labels of HR and SR faces, alternately with CNN-H.
 """
 
 from __future__ import annotations
@@ -76,3 +80,25 @@ class SICNN(SRNet):
         c = self.out_c(torch.cat([a, b], dim=1))
         y = self.out_d(torch.cat([a, b, c], dim=1))
         return (torch.tanh(y) + 1.0) / 2.0
+
+
+class SICNNRecognizer(nn.Module):
+    """SICNN's CNN-R for domain-integrated training: ``[0,1]`` RGB faces ``N x 3 x H x W`` -> ``N x 128``
+    embeddings, dlib's ResNet face-recognition network (:mod:`facesr.nets.identity`; resized to 150 px inside)
+    in place of the paper's SphereFace CNN-R. ``pretrained``: start from dlib's weights (the paper fine-tunes a
+    pretrained CNN-R). ``forward(x, identity=None)``: ``identity`` (the data prior's labels) is taken so that
+    the data check asks for it; the A-Softmax loss that trains this network reads it.
+    """
+
+    training_inputs: tuple[str, ...] = ("identity",)
+
+    def __init__(self, pretrained: bool = True) -> None:
+        super().__init__()
+        from ...nets.identity import DlibFaceResNet, dlib_face_resnet
+
+        self.net = DlibFaceResNet()
+        if pretrained and self.net.fc.weight.device.type != "meta":  # meta: built only to count parameters
+            self.net.load_state_dict(dlib_face_resnet().state_dict())
+
+    def forward(self, x: torch.Tensor, identity: torch.Tensor | None = None) -> torch.Tensor:  # noqa: ARG002
+        return self.net(x)

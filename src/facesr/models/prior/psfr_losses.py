@@ -5,12 +5,13 @@
   parsing classes of the HR face, the Gram matrix of the features inside that region (normalised by channels x
   region pixels); MSE between SR and HR Gram matrices, summed over layers;
 * feature matching: MSE between the discriminators' features of the SR and the HR face (conditioned on the HR
-  parsing), summed over layers, averaged over discriminators.
+  parsing), summed over layers, averaged over discriminators: the registry's ``feature_matching`` with
+  ``criterion: mse, layers: sum`` on ``d_feats_fake``/``d_feats_real`` (configs/prior/_base_/psfrgan.yaml).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -56,19 +57,3 @@ class SemanticStyleLoss(nn.Module):
             loss = loss + F.mse_loss(masked_gram(f_sr[k], m), masked_gram(f_hr[k], m))
         return loss
 
-
-class DiscriminatorFeatureMatching(nn.Module):
-    """Feature matching through a discriminator with a ``features(x, parsing)`` method (``critic``: returns it,
-    looked up at every call so that the trained network is used): ``forward(sr, hr, parsing)``."""
-
-    def __init__(self, critic: Callable[[], nn.Module]) -> None:
-        super().__init__()
-        self.critic = critic
-
-    def forward(self, sr: torch.Tensor, hr: torch.Tensor, parsing: torch.Tensor) -> torch.Tensor:
-        d = self.critic()
-        fake = d.features(sr, parsing)
-        with torch.no_grad():
-            real = d.features(hr, parsing)
-        per_d = [sum(F.mse_loss(a, b) for a, b in zip(fa, fb)) for fa, fb in zip(fake, real)]
-        return sum(per_d) / len(per_d)

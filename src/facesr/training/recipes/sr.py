@@ -4,7 +4,9 @@ attribute and identity losses.
 A run has a generator and optional other networks (critics trained by their adversarial loss, joint
 networks trained by the generator's loss, frozen helpers); the generator's loss is the weighted sum of the
 config's ``losses`` (:class:`facesr.losses.WeightedLoss`) evaluated on a context of batch tensors, the SR
-output and lazily computed network outputs (``d_fake``, ``d_real``, ``<net>_fake``, joint outputs). Each
+output and lazily computed network outputs (``d_fake``, ``d_real``, ``<net>_fake``, joint outputs; for a critic
+with a ``features(x, ...)`` method also its features, ``<net>_feats_fake``/``<net>_feats_real``, and
+``d_feats_fake``/``d_feats_real`` for the one named ``discriminator``: the inputs of ``feature_matching``). Each
 critic is trained by the ``critic_loss`` of its loss term (:class:`facesr.losses.adversarial.Critic`), plus
 ``gp_weight`` x the WGAN-GP penalty.
 """
@@ -79,6 +81,9 @@ class SRRecipe(Recipe):
         for n, nc in tr.net_cfg.items():
             if nc.role == "critic":
                 keys |= {f"{n}_fake", f"{n}_real"} | ({"d_fake", "d_real"} if n == "discriminator" else set())
+                if has_features(tr.nets[n]):
+                    keys |= {f"{n}_feats_fake", f"{n}_feats_real"}
+                    keys |= {"d_feats_fake", "d_feats_real"} if n == "discriminator" else set()
             elif nc.output:
                 keys.add(nc.output)
         terms = [t for t in self.loss.terms if t.weight != 0]
@@ -207,6 +212,12 @@ class SRRecipe(Recipe):
                 producers[f"{n}_{suffix}"] = produce
                 if n == "discriminator":
                     producers[f"d_{suffix}"] = produce
+                if has_features(raw):  # discriminator features (feature matching)
+                    def features(raw=raw, n=n, img=img):
+                        return raw.features(self._critic_input(n, img(), lr_up), **kw[n])
+                    producers[f"{n}_feats_{suffix}"] = features
+                    if n == "discriminator":
+                        producers[f"d_feats_{suffix}"] = features
         for n in self.joint + self.frozen:
             nc = tr.net_cfg[n]
             if nc.output:
@@ -256,6 +267,11 @@ class SRRecipe(Recipe):
             raise NonFinite(it, f"{n} loss")
         tr.update(d_loss, [n])
         return d_loss.detach()
+
+
+def has_features(net: nn.Module) -> bool:
+    """Whether critic ``net`` has a ``features(x, ...)`` method (a submodule called ``features`` is not one)."""
+    return callable(getattr(type(net), "features", None))
 
 
 class _Bound(nn.Module):
