@@ -187,7 +187,8 @@ def report(picture: str | None) -> str:
             shown = []
             for k in keys[:2]:
                 base = next((b for b in bases if row.get(f"{b}_{k}")), None)
-                shown.append(f"{k} {float(row[k]):.4g}" + (f" ({base} {float(row[f'{base}_{k}']):.4g})" if base else ""))
+                ref = f" ({base} {float(row[f'{base}_{k}']):.4g})" if base else ""
+                shown.append(f"{k} {float(row[k]):.4g}{ref}")
             last = ", ".join(shown)
             panels.append((keys[0] if keys else "psnr", f"{r.name}=runs/short/{r.name}"))
         bench = d / "bench.json"
@@ -201,8 +202,11 @@ def report(picture: str | None) -> str:
             scale = str(b["scales"][0])
             track = f"{(b.get('degradation') or {}).get('name') or 'clean'} x{scale}, {b['dataset']}, {b['n']}"
             rows = {row["name"]: row["scores"].get(scale, {}) for row in b["rows"]}
-            fmt = lambda sc: " / ".join(f"{sc[m]:.4g}" if sc.get(m) is not None else "-"  # noqa: E731
-                                        for m in b["metrics"])
+            names = b["metrics"]
+
+            def fmt(sc: dict, names: list = names) -> str:
+                return " / ".join(f"{sc[m]:.4g}" if sc.get(m) is not None else "-" for m in names)
+
             method = next(n for n in rows if n != "bicubic")
             ours, base = fmt(rows[method]), fmt(rows["bicubic"])
             track += f" ({' / '.join(b['metrics'])})"

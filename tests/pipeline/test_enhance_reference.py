@@ -174,7 +174,7 @@ def test_another_person_is_a_warning_naming_both_files(setup, tmp_path, caplog):
     assert msg.startswith("photo.png: face 0: reference ") and "stranger.png" in msg and "another person" in msg
 
 
-def test_errors_are_one_line(setup, tmp_path, capsys):
+def test_errors_are_one_line(setup, tmp_path, capsys, monkeypatch):
     s = setup
     base = ["enhance", str(s["photo"]), "-o", str(tmp_path / "o.png"), "--quiet", "--reference"]
 
@@ -186,8 +186,10 @@ def test_errors_are_one_line(setup, tmp_path, capsys):
 
     gfrnet = ["--model", f"gfrnet:{s['gfrnet']}"]
     assert f"{tmp_path / 'none'}: reference folder not found" in error(str(tmp_path / "none"), *gfrnet)
-    assert "no reference model is bundled yet" in error(str(s["refs"]))
-    assert "--model NAME:WEIGHTS" in error(str(s["refs"]))
+    with monkeypatch.context() as m:  # an installation without the bundled ref-lite
+        m.setattr("facesr.pipeline.reference.default_reference_model", lambda: None)
+        assert "no bundled reference model is installed" in error(str(s["refs"]))
+        assert "--model NAME:WEIGHTS" in error(str(s["refs"]))
     assert "needs a reference-family model" in error(str(s["refs"]), "--model", "rcan-lite")
     assert "offline dictionaries" in error(str(s["refs"]), "--model", "dfdnet:anything.safetensors")
     unreadable = tmp_path / "unreadable"

@@ -22,14 +22,16 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--model", default=None,
                    help="bfr-lite (bundled blind restorer for real damage, any face size and scale; default), "
                         "rcan-lite (bundled clean-bicubic specialist, x4/x8/x16), bicubic, or NAME:CHECKPOINT of "
-                        "a trained zoo network; with --reference: NAME:WEIGHTS of a reference network (gfrnet, "
-                        "gwainet, asffnet, mefsr, jsrfc)")
+                        "a trained zoo network; with --reference: ref-lite (bundled reference model, default) or "
+                        "NAME:WEIGHTS of a reference network (gfrnet, gwainet, asffnet, mefsr, jsrfc)")
     p.add_argument("--reference", metavar="DIR", default=None,
                    help="folder of clear photos of the same person: each face is restored with the references "
-                        "that match it best (identity, then pose); the JSON report names them per face")
+                        "that match it best (identity, then pose); the JSON report names them per face. With "
+                        "ref-lite (default), any --scale: faces at most 16 px wide (its input size) get ref-lite, "
+                        "larger ones bfr-lite")
     p.add_argument("--fidelity", type=float, default=None,
-                   help="0..1 for full-size restorers (bfr-lite): 1 = closest to the input's identity and pixels, "
-                        "0 = most detail (default 0.75)")
+                   help="0..1 for full-size restorers (bfr-lite, also the larger faces of --reference with "
+                        "ref-lite): 1 = closest to the input's identity and pixels, 0 = most detail (default 0.75)")
     p.add_argument("--background", choices=("bicubic", "restore"), default="bicubic",
                    help="the photo around the faces: bicubic upscaling (default) or restored by the full-size "
                         "restorer (bfr-lite) in overlapping 128-px tiles (denoise, deblock; slower)")
@@ -52,12 +54,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def _restorer(args):
     from ..pipeline.enhance import build_restorer
+    from ..pipeline.reference import check_single_image_model, reference_restorer
 
     if args.reference is not None:
-        from ..pipeline.reference import reference_restorer
-
         return reference_restorer(args.model, args.reference, scale=args.scale, detector=args.detector,
-                                  model_scale=args.model_scale)
+                                  model_scale=args.model_scale, fidelity=args.fidelity)
+    check_single_image_model(args.model)
     return build_restorer(args.model, scale=args.scale, fidelity=args.fidelity, model_scale=args.model_scale)
 
 
@@ -73,6 +75,10 @@ def _model_record(restorer) -> dict:
     refs = getattr(restorer, "references", None)
     if refs is not None:
         rec["reference_faces"] = len(refs)
+        fallback = getattr(restorer, "fallback", None)
+        if fallback is not None:  # ref-lite: small faces by the reference network, the others by bfr-lite
+            rec.update(degradation="blind (Table 8, Eq. 5), 16 px LR", fallback=fallback.name,
+                       reference_max_face_px=restorer.max_face_px)
     return rec
 
 
@@ -118,8 +124,13 @@ def run(args: argparse.Namespace) -> int:
         if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in files):
             raise InputError(f"{src}: no image files found ({', '.join(IMAGE_SUFFIXES)})")
         root, single = src, False
-    enhancer = Enhancer(_restorer(args), detector=args.detector, max_megapixels=args.max_megapixels,
-                        background=args.background, progress=not args.quiet)
+    make = Enhancer
+    if args.reference is not None:
+        from ..pipeline.reference import ReferenceEnhancer
+
+        make = ReferenceEnhancer
+    enhancer = make(_restorer(args), detector=args.detector, max_megapixels=args.max_megapixels,
+                    background=args.background, progress=not args.quiet)
     faces_dir = Path(args.faces_dir) if args.faces_dir else None
 
     def target(f: Path) -> Path:
@@ -178,6 +189,9 @@ def run(args: argparse.Namespace) -> int:
                 if report.notes:
                     msg += " (" + "; ".join(report.notes) + ")"
                 for i, face in enumerate(used):
+                    if not face["references"]:  # too large for the reference network
+                        msg += f"; face {i}: {face['restored_by']} ({face['face_px']:.0f} px wide, no references)"
+                        continue
                     msg += f"; face {i}: " + ", ".join(f"{Path(r['file']).name} (identity "
                                                        f"{r['identity_similarity']:.2f})" for r in face["references"])
                 it.write(msg)

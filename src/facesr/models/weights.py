@@ -6,7 +6,8 @@
   each a tag of a zoo registry entry (``rcan-lite`` is ``rcan`` with its bundled weights), like timm's
   ``create_model("resnet50.a1_in1k", pretrained=True)``. A tag maps every scale it serves to a file; one
   file may serve several scales (``bfr-lite``: one blind restorer for x1..x16, the network built at the
-  asked scale, which only says which LR size is bicubic-upsampled to 128 px).
+  asked scale, which only says which LR size is bicubic-upsampled to 128 px). ``ref-lite`` is a tag of a
+  reference-family network: it restores with photos of the same person (``facesr enhance --reference``).
 * **Method specs** (:func:`parse_method`): ``bicubic``, a tag (``rcan-lite``) or ``NAME:CHECKPOINT``, as
   ``facesr bench --methods`` and ``facesr enhance --model`` take them.
 * **Weights files** (:func:`load_weights`, :func:`weights_description`): ``.safetensors`` (with the metadata
@@ -137,6 +138,11 @@ register_pretrained(Pretrained(
     files={s: "bfr_lite" for s in range(1, 17)}, quality="bfr_lite_quality",
     summary="blind face restorer (RCAN 6x8x32 trunk on the pixel-unshuffled 128 px face), one file for x1..x16, "
             "real-world degradations, CelebA + UTKFace",
+))
+register_pretrained(Pretrained(
+    name="ref-lite", model="mefsr", files={8: "ref_lite_x8"},
+    summary="MEFSR x8 over the frozen bfr-lite restorer, K<=3 same-identity references (Table 8 blind LR), "
+            "CelebA reference groups",
 ))
 
 

@@ -19,9 +19,15 @@ def enhance(image: np.ndarray | str | os.PathLike[str], scale: int = 4, *,
     result), or a video file (``.mp4``, ...) into the mp4 ``output`` (same frames, frame rate and audio; returns
     its :class:`~facesr.pipeline.video.VideoReport`). ``options``: ``model``, ``restorer``, ``detector``,
     ``aligned`` (images), ``device``, ``fidelity``, as :func:`facesr.pipeline.enhance.enhance` takes them;
-    ``reference`` (images): a folder of photos of the same person, used by a reference-family ``model``
-    (``NAME:WEIGHTS``; :func:`facesr.pipeline.reference.enhance_with_reference`)."""
+    ``reference`` (images): a folder of photos of the same person, used by the bundled reference model
+    ``ref-lite`` (default; any scale: faces at most 16 px wide restored with the references, larger ones by
+    ``bfr-lite``) or a reference-family ``model`` (``NAME:WEIGHTS``;
+    :func:`facesr.pipeline.reference.enhance_with_reference`)."""
+    from .reference import check_single_image_model
+
     reference = options.pop("reference", None)
+    if reference is None:
+        check_single_image_model(options.get("model", options.get("restorer")))
     if not isinstance(image, str | os.PathLike):
         if output is not None:
             raise InputError("output= is for video files; an image array is returned")

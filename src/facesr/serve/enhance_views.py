@@ -1,8 +1,16 @@
-"""The enhance page and its JSON API: upload (or pick a sample), queue, poll, fetch the images."""
+"""The enhance page and its JSON API: upload (or pick a sample), queue, poll, fetch the images.
+
+``POST /api/enhance`` takes ``image`` (or ``sample``), ``model`` and ``scale``, and optionally ``references``:
+one or more photos of the same person. With them the job runs the reference path with the bundled reference
+model (``ref-lite``; faces too large for it are restored by ``bfr-lite``, the scale is any the chosen model
+offers), and the finished job lists, per face, what restored it and the references used (``faces``) and
+identity warnings (``warnings``); a reference photo without a usable face is the job's one-line ``error``.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,6 +22,9 @@ from .models import available_models
 from .samples import SAMPLES
 
 bp = Blueprint("enhance", __name__)
+
+#: the most reference photos one request may carry (the reference path uses up to 10 per face)
+MAX_REFERENCE_PHOTOS = 10
 
 
 def _jobs():
@@ -28,14 +39,49 @@ def _error(message: str, status: int = 400):
 def page():
     return render_template("enhance.html", models=available_models(), samples=SAMPLES,
                            max_upload_mb=current_app.config["FACESR_MAX_UPLOAD_MB"],
-                           max_pixels=current_app.config["FACESR_MAX_PIXELS"])
+                           max_pixels=current_app.config["FACESR_MAX_PIXELS"],
+                           reference_model=_reference_model(), max_references=MAX_REFERENCE_PHOTOS)
+
+
+def _reference_model() -> str | None:
+    """The bundled reference model that reference photos are used with (``None``: not installed)."""
+    from ..pipeline.reference import default_reference_model
+
+    return default_reference_model()
+
+
+def _safe_name(upload) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(upload.filename or "upload").name)[:100] or "upload"
+
+
+def _save_references(uploads, folder: Path) -> list[str]:
+    """Keep the uploaded reference photos in ``folder`` as sent (each checked to decode within the pixel
+    limit); their names, made unique. Errors name the file."""
+    from ..io import IMAGE_SUFFIXES, read_image_info
+
+    names: list[str] = []
+    for upload in uploads:
+        name = _safe_name(upload).lstrip(".") or "reference"  # a hidden file would be skipped
+        if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+            name += ".png"  # the reference folder is read by suffix; the content decides the format
+        stem, suffix, n = Path(name).stem, Path(name).suffix, 2
+        while name in names:
+            name, n = f"{stem}-{n}{suffix}", n + 1
+        path = folder / name
+        upload.save(path)
+        try:
+            read_image_info(path, max_pixels=current_app.config["FACESR_MAX_PIXELS"])
+        except FacesrError as exc:
+            raise FacesrError("reference photo " + str(exc).replace(str(path), name)) from None
+        names.append(name)
+    return names
 
 
 def _decode_upload(upload) -> tuple[str, object]:
     """``(file name, uint8 H x W x 3)`` of an uploaded file; errors name the file."""
     from ..io import read_image_info
 
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(upload.filename or "upload").name)[:100] or "upload"
+    name = _safe_name(upload)
     with tempfile.TemporaryDirectory(prefix="facesr-upload-") as tmp:
         path = Path(tmp) / name
         upload.save(path)
@@ -64,6 +110,13 @@ def submit():
         _jobs().check_room()  # before decoding: a flood of uploads is refused cheaply
     except QueueFullError as exc:
         return _busy(exc)
+    refs = [u for u in request.files.getlist("references") if u is not None and u.filename]
+    if refs:
+        if _reference_model() is None:
+            return _error("reference photos need the bundled reference model (ref-lite), which is not in this "
+                          "installation")
+        if len(refs) > MAX_REFERENCE_PHOTOS:
+            return _error(f"at most {MAX_REFERENCE_PHOTOS} reference photos, got {len(refs)}")
     upload = request.files.get("image")
     sample = request.form.get("sample", "")
     try:
@@ -82,10 +135,20 @@ def submit():
     if w * h * scale * scale > limit:
         return _error(f"{name}: the x{scale} result would be {w * scale}x{h * scale} pixels, above the limit of "
                       f"{limit / 1e6:.0f} MP; choose a smaller scale or image", 413)
+    if not refs:
+        try:
+            job = _jobs().submit(image, name=name, model=model, scale=scale)
+        except QueueFullError as exc:
+            return _busy(exc)
+        return jsonify(job.as_dict(_jobs().position(job))), 202
+    folder = Path(tempfile.mkdtemp(prefix="references-", dir=_jobs().workdir))
     try:
-        job = _jobs().submit(image, name=name, model=model, scale=scale)
-    except QueueFullError as exc:
-        return _busy(exc)
+        names = _save_references(refs, folder)
+        job = _jobs().submit(image, name=name, model=_reference_model(), scale=scale, references=folder,
+                             reference_names=names)
+    except FacesrError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _busy(exc) if isinstance(exc, QueueFullError) else _error(str(exc))
     return jsonify(job.as_dict(_jobs().position(job))), 202
 
 

@@ -2,13 +2,18 @@
 
 A job holds an uploaded (already decoded) image; the worker runs the enhance pipeline and writes
 ``input.png``, ``bicubic.png`` (the plain upscale, the "before" of the slider) and ``result.png``
-into the job's folder. Only the newest ``keep`` finished jobs are kept (in memory and on disk), and at
-most ``max_pending`` jobs wait or run at once: one more is refused with :class:`QueueFullError`, which
-says when to try again (the web page answers 503 with a ``Retry-After`` header).
+into the job's folder. A job with reference photos (a folder of the uploads) runs the reference path
+(:func:`facesr.pipeline.reference.enhance_reference_report`, the bundled reference model) and reports, per
+face, what restored it, the references used and identity warnings; the folder is removed once the job ran,
+and server paths never reach the page (the photos are named as uploaded). Only the newest ``keep``
+finished jobs are kept (in memory and on disk), and at most ``max_pending`` jobs wait or run at once: one
+more is refused with :class:`QueueFullError`, which says when to try again (the web page answers 503 with a
+``Retry-After`` header).
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import secrets
 import shutil
@@ -50,6 +55,14 @@ class Job:
     faces_found: int = 0
     faces_restored: int = 0
     notes: list[str] = field(default_factory=list)
+    references: Path | None = field(default=None, repr=False)  # folder of the reference photos (until run)
+    reference_names: list[str] = field(default_factory=list)  # the reference photos, as uploaded
+    faces: list[dict[str, Any]] = field(default_factory=list)  # reference jobs: per restored face
+    warnings: list[str] = field(default_factory=list)  # reference jobs: identity warnings
+
+    @property
+    def is_reference(self) -> bool:
+        return self.references is not None
 
     def as_dict(self, position: int) -> dict[str, Any]:
         base = f"/api/jobs/{self.id}"
@@ -61,6 +74,10 @@ class Job:
                      faces_restored=self.faces_restored, notes=self.notes,
                      result=f"{base}/result.png", bicubic=f"{base}/bicubic.png", input=f"{base}/input.png",
                      download=f"{base}/result.png?download=1")
+        if self.is_reference:
+            d["reference_photos"] = list(self.reference_names)
+            if self.state == "done":
+                d.update(faces=self.faces, warnings=self.warnings)
         return d
 
 
@@ -80,10 +97,18 @@ class JobQueue:
         self._lock = threading.Lock()
         self._enhancers: dict[str, Any] = {}
         self._worker: threading.Thread | None = None
+        #: ``(image, scale, folder, model=, detector=, source=) -> (out, EnhanceReport, [FaceReferences])``
+        self.enhance_reference: Callable[..., Any] | None = None
 
-    def submit(self, image: np.ndarray, *, name: str, model: str, scale: int) -> Job:
-        """Queue a job; :class:`QueueFullError` when ``max_pending`` jobs are waiting or running."""
-        job = Job(secrets.token_hex(8), name, model, int(scale), image)
+    def submit(self, image: np.ndarray, *, name: str, model: str, scale: int,
+               references: Path | None = None, reference_names: list[str] | None = None) -> Job:
+        """Queue a job; :class:`QueueFullError` when ``max_pending`` jobs are waiting or running.
+        ``references``: a folder of reference photos (``reference_names``: their names as uploaded), run by
+        reference model ``model``; the folder is the queue's from then on (removed once the job ran)."""
+        if references is not None and reference_names is None:
+            reference_names = sorted(p.name for p in Path(references).iterdir())
+        job = Job(secrets.token_hex(8), name, model, int(scale), image, references=references,
+                  reference_names=list(reference_names or []))
         with self._lock:
             self._check_room()
             self.jobs[job.id] = job
@@ -154,6 +179,10 @@ class JobQueue:
             finally:
                 job.finished = time.time()
                 job.image = None
+                if job.references is not None:
+                    shutil.rmtree(job.references, ignore_errors=True)
+                    if job.error:
+                        job.error = _private(job.error, job.references)
                 with self._lock:
                     self._prune()
                 self._queue.task_done()
@@ -163,7 +192,10 @@ class JobQueue:
         from ..pipeline.enhance import background
 
         assert job.image is not None
-        out, report = self._enhancer(job.model).enhance_array(job.image, job.scale)
+        if job.references is not None:
+            out, report = self._reference(job)
+        else:
+            out, report = self._enhancer(job.model).enhance_array(job.image, job.scale)
         folder = self.workdir / job.id
         write_image(folder / "input.png", job.image)
         write_image(folder / "bicubic.png", background(job.image, job.scale))
@@ -171,3 +203,29 @@ class JobQueue:
         job.output_size = (int(out.shape[1]), int(out.shape[0]))
         job.boxes = [[float(v) * job.scale for v in b] for b in report.boxes]
         job.faces_found, job.faces_restored, job.notes = report.faces_found, report.faces_restored, report.notes
+
+    def _reference(self, job: Job):
+        """The reference path on ``job``: the result and report; fills ``job.faces`` and ``job.warnings``."""
+        run = self.enhance_reference
+        if run is None:
+            from ..pipeline.reference import enhance_reference_report as run
+        assert job.references is not None and job.image is not None
+        out, report, faces = run(job.image, job.scale, job.references, model=job.model, detector=self.detector,
+                                 source=job.name)
+        job.faces, job.warnings = [], []
+        for i, face in enumerate(faces):
+            rec = face.to_dict()
+            for r in rec["references"]:
+                r["file"] = _private(r["file"], job.references)
+            rec["warnings"] = [_private(w, job.references) for w in rec["warnings"]]
+            job.warnings += [f"face {i}: {w}" for w in rec["warnings"]]
+            job.faces.append(rec)
+        return out, report
+
+
+def _private(text: str, folder: Path) -> str:
+    """``text`` without the server's folder of reference photos: files by their uploaded names, the folder
+    itself as "reference photos"."""
+    for root in sorted({str(folder), str(Path(folder).resolve())}, key=len, reverse=True):
+        text = text.replace(root + os.sep, "").replace(root, "reference photos")
+    return text

@@ -1,6 +1,7 @@
 """Which restorers the enhance page offers: the installed pretrained models (:func:`facesr.list_pretrained`)
-and bicubic. Restorers come from :func:`facesr.pipeline.enhance.build_restorer`, which runs the shared
-batched loop (:func:`facesr.models.weights.super_resolve_batched`)."""
+that restore a face on their own, and bicubic (a reference model such as ``ref-lite`` is used when reference
+photos are uploaded). Restorers come from :func:`facesr.pipeline.enhance.build_restorer`, which runs the
+shared batched loop (:func:`facesr.models.weights.super_resolve_batched`)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ def available_models() -> list[dict[str, Any]]:
     ``scales`` are the whole-image scales offered: a model's own scales (as ``facesr enhance`` requires).
     """
     from ..models.weights import format_scales, list_pretrained
+    from ..pipeline.reference import reference_models
 
+    needs_photos = set(reference_models())
     models: list[dict[str, Any]] = []
     for m in list_pretrained():
         if not m["installed"]:  # catalogued but its weights are not in this installation
+            continue
+        if m["model"] in needs_photos:  # ref-lite: used with reference photos, not a model to pick
             continue
         models.append({"name": m["name"], "label": f"{m['name']} ({m['model']} {format_scales(m['scales'])})",
                        "scales": list(m["scales"])})

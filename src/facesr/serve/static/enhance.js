@@ -24,13 +24,21 @@
     if (busy) return;
     errorBox.hidden = true; result.hidden = true;
     var file = fileInput.files[0], max = +form.dataset.maxBytes;
+    var refInput = document.getElementById('references'), refs = refInput ? Array.from(refInput.files) : [];
     if (!file && !sample.value) { fail('Choose an image file to upload, or a sample.'); return; }
     if (file && file.size > max) {
       fail(file.name + ': upload refused: ' + mb(file.size) + ' is larger than the limit of ' + mb(max));
       return;
     }
+    if (refInput && refs.length > +refInput.dataset.max) { fail('At most ' + refInput.dataset.max + ' reference photos.'); return; }
+    var total = refs.reduce(function (n, f) { return n + f.size; }, file ? file.size : 0);
+    if (total > max) {
+      fail('upload refused: the image and reference photos together are ' + mb(total) + ', larger than the limit of ' + mb(max));
+      return;
+    }
     var fd = new FormData();
     if (file) fd.append('image', file); else fd.append('sample', sample.value);
+    refs.forEach(function (f) { fd.append('references', f); });
     fd.append('model', document.getElementById('model').value);
     fd.append('scale', document.getElementById('scale').value);
     busy = true; go.disabled = true;
@@ -80,6 +88,20 @@
       d.faces_restored + ' of ' + d.faces_found + ' face(s) restored in ' + d.seconds.toFixed(2) + ' s';
     if (d.notes.length) summary += ' - ' + d.notes.join('; ');
     document.getElementById('summary').textContent = summary;
+    // reference jobs: what restored each face and with which reference photos; identity warnings
+    var used = document.getElementById('references-used'), warn = document.getElementById('reference-warnings');
+    used.hidden = warn.hidden = true;
+    if (d.reference_photos) {
+      var parts = (d.faces || []).map(function (f, i) {
+        if (!f.references.length) return 'face ' + i + ': ' + f.restored_by + ' (' + Math.round(f.face_px) + ' px wide, no references)';
+        return 'face ' + i + ': ' + f.references.map(function (r) {
+          return r.file + ' (identity ' + r.identity_similarity.toFixed(2) + ')';
+        }).join(', ');
+      });
+      used.textContent = 'Reference photos: ' + d.reference_photos.join(', ') + (parts.length ? '. Used: ' + parts.join('; ') : '');
+      used.hidden = false;
+      if (d.warnings && d.warnings.length) { warn.textContent = 'Warning: ' + d.warnings.join('; '); warn.hidden = false; }
+    }
     result.dataset.job = d.id;
     result.hidden = false;
   }
