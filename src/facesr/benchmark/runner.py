@@ -79,13 +79,16 @@ def _file_scale(path: str, mtime_ns: int, size: int) -> int | None:
     return int(rec) if rec else None
 
 
-def cannot_run(spec: MethodSpec, scale: int) -> str | None:
-    """Why ``spec`` cannot run at ``scale`` (no weights or no design for it), or ``None`` when it can."""
+def cannot_run(spec: MethodSpec, scale: int, *, references: bool = False) -> str | None:
+    """Why ``spec`` cannot run at ``scale`` (no weights or no design for it; a guided method when the mode gives
+    no ``references``), or ``None`` when it can."""
     if spec.name == "bicubic":
         return None
     from ..models import model_info
     from ..models.weights import format_scales, get_pretrained
 
+    if not references and model_info(spec.name).get("references"):  # ref-lite, MEFSR, CPGAN: Table 8 mode
+        return "restores with reference photos of the person: score it with facesr bench --reference"
     if spec.bundled:
         have = get_pretrained(spec.bundled).scales
         return None if scale in have else f"no x{scale} weights ({format_scales(have)})"
