@@ -9,6 +9,7 @@ bfr-lite at each ``--fidelity``. LR faces are seeded per face (``image_seed(seed
 row sees the same inputs.
 
     python scripts/blind_eval.py --dataset celeba1000 --limit 300 --fidelity 1,0.5,0 --json out.json
+    python scripts/blind_eval.py --limit 300 --fidelity 1,0.75 --flip   # also the flip self-ensemble rows
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--weights", help="bfr fidelity-end weights instead of the bundled file")
     ap.add_argument("--quality", help="bfr quality-end weights instead of the bundled file")
+    ap.add_argument("--flip", action="store_true", help="also score each bfr-lite row as a flip self-ensemble")
     ap.add_argument("--json", metavar="F")
     args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -114,12 +116,14 @@ def main() -> int:
         up = lr if scale == 1 else np.stack([imresize(f, scale) for f in lr])
         for f in fids:
             bfr.set_fidelity(f)
-            rows[f"bfr-lite f={f:g}"] = score(bfr.restore_full(up), hr, metrics, scale)
+            for flip in (False, True) if args.flip else (False,):
+                bfr.flip = flip
+                rows[f"bfr-lite f={f:g}" + (" +flip" if flip else "")] = score(bfr.restore_full(up), hr, metrics, scale)
         results["tracks"][track] = rows
         print(f"\n{args.dataset} ({len(names)} faces) {track} ({time.perf_counter() - t0:.0f} s)")
-        print(f"{'method':<18}" + "".join(f"{m:>14}" for m in metrics))
+        print(f"{'method':<24}" + "".join(f"{m:>14}" for m in metrics))
         for k, r in rows.items():
-            print(f"{k:<18}" + "".join(f"{r[m]:>14.4f}" for m in metrics))
+            print(f"{k:<24}" + "".join(f"{r[m]:>14.4f}" for m in metrics))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

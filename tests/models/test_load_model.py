@@ -225,3 +225,29 @@ def test_public_api_mirrors_the_commands():
         assert callable(getattr(facesr, name)) and name in facesr.__all__
     with pytest.raises(UnknownNameError):
         facesr.list_pretrained("no-such-net")
+
+
+def test_flip_ensemble_is_the_mean_of_the_face_and_its_mirror():
+    from facesr.io import tensor_to_uint8, uint8_to_tensor
+    from facesr.models import super_resolve
+
+    net = facesr.load_model("rcan-lite", scale=4)
+    lr = np.random.default_rng(2).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    x = uint8_to_tensor(lr)
+    with torch.inference_mode():
+        want = (super_resolve(net, x) + super_resolve(net, x.flip(-1)).flip(-1)) / 2
+    got = W.super_resolve_batched(net, lr, batch_size=2, flip=True)
+    assert np.array_equal(got, tensor_to_uint8(want.clamp(0, 1)))
+    assert not np.array_equal(got, W.super_resolve_batched(net, lr))  # the network is not mirror-symmetric
+    # per-face vectors (attributes) pass; per-face images (references) would need mirroring: refused
+    with pytest.raises(InputError, match="flip self-ensemble"):
+        W.super_resolve_batched(net, lr, flip=True, conditions={"reference": np.zeros((3, 1, 3, 128, 128))})
+
+
+def test_flip_suffix_names_a_method_and_its_cache():
+    plain, flipped = W.parse_method("rcan-lite"), W.parse_method("rcan-lite+flip")
+    assert flipped.flip and not plain.flip and flipped.bundled == plain.bundled == "rcan-lite"
+    assert flipped.label == "rcan-lite+flip" and plain.label == "rcan-lite"
+    assert flipped.cache_key(4) != plain.cache_key(4)
+    with pytest.raises(InputError, match="mirror-symmetric"):
+        W.parse_method("bicubic+flip")

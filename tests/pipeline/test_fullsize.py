@@ -116,3 +116,28 @@ def test_cli_refuses_output_over_input_and_writes_report(tmp_path, face, capsys)
     rec = json.loads((tmp_path / "r.json").read_text())
     assert rec["model"] == "bfr-lite" and rec["scale"] == 1 and rec["images"][0]["mode"] == "crop"
     assert read_image(tmp_path / "o.png").shape == (32, 32, 3)
+
+
+def test_flip_ensemble_option_reaches_the_network(tmp_path, face, capsys):
+    from facesr.pipeline.enhance import build_restorer
+
+    lr = imresize(face, size=(32, 32))[None]
+    plain = build_restorer("bfr-lite", scale=4)
+    flipped = build_restorer("bfr-lite", scale=4, flip=True)
+    assert flipped.flip and not plain.flip
+    assert build_restorer("bfr-lite+flip", scale=4).flip and build_restorer("rcan-lite", scale=4, flip=True).flip
+    a, b = flipped.restore(lr, 4), plain.restore(lr, 4)
+    mirrored = plain.restore(lr[:, :, ::-1].copy(), 4)[:, :, ::-1]
+    want = ((b.astype(np.float64) + mirrored) / 2)
+    err = np.abs(a - want)  # rounding of the uint8 paths, bf16 inference
+    assert err.max() <= 2.0 and err.mean() < 0.5 and np.abs(a.astype(int) - b).mean() > 2 * err.mean()
+    src = tmp_path / "a.png"
+    write_image(src, lr[0])
+    assert main(["enhance", str(src), "-o", str(tmp_path / "o.png"), "--aligned", "--flip-ensemble", "--quiet",
+                 "--json", str(tmp_path / "r.json")]) == 0
+    import json
+
+    assert json.loads((tmp_path / "r.json").read_text())["flip_ensemble"] is True
+    assert main(["enhance", str(src), "-o", str(tmp_path / "p.png"), "--flip-ensemble", "--reference",
+                 str(tmp_path), "--quiet"]) == 2
+    assert "--flip-ensemble is for single-image models" in capsys.readouterr().err

@@ -47,5 +47,6 @@ def run_method(spec: MethodSpec, lr: np.ndarray, scale: int, protocol, *, batch_
 
     model = for_inference(build_network(spec, scale), device)
     return super_resolve_batched(model, lr, kernel=protocol.up_kernel, batch_size=batch_size, device=device,
+                                 flip=spec.flip,
                                  conditions=None if attributes is None else {"attributes": attributes},
                                  progress=f"{spec.label} x{scale}" if progress else None)

@@ -121,7 +121,7 @@ def _run(spec: MethodSpec, lr: np.ndarray, scale: int, proto: Protocol, **kw: An
             device = kw.get("device", "cpu")
             net = for_inference(build_network(spec, rec), device)
             return super_resolve_batched(net, lr, kernel=proto.up_kernel, batch_size=kw.get("batch_size", 16),
-                                         device=device, input_mode="upsampled", scale=scale,
+                                         device=device, input_mode="upsampled", scale=scale, flip=spec.flip,
                                          progress=f"{spec.label} x{scale}" if kw.get("progress") else None)
     return run_method(spec, lr, scale, proto, **kw)
 
@@ -177,6 +177,9 @@ def _complexity(spec: MethodSpec, scales: Sequence[int]) -> dict[str, Any]:
     t7 = info.get("table7")
     suffix = "" if spec.checkpoint is None else f" ({spec.checkpoint.stem})"
     display = f"{spec.bundled} (bundled {info['display']})" if spec.bundled else info["display"] + suffix
+    if spec.flip:  # two passes per face
+        display += ", flip ensemble"
+        g = None if g is None else 2 * g
     default = not options
     return {"family": info["family"], "display": display, "params": params, "params_survey": ps, "gmacs": g,
             "survey_params": getattr(t7, "params", None) if default else None,

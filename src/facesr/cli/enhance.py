@@ -35,6 +35,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--background", choices=("bicubic", "restore"), default="bicubic",
                    help="the photo around the faces: bicubic upscaling (default) or restored by the full-size "
                         "restorer (bfr-lite) in overlapping 128-px tiles (denoise, deblock; slower)")
+    p.add_argument("--flip-ensemble", action="store_true",
+                   help="run the network twice, on each face and on its mirror image, and average (twice the "
+                        "cost; bfr-lite: +0.04..0.12 dB PSNR, slightly softer; not with --reference)")
     p.add_argument("--max-megapixels", type=float, default=None,
                    help="refuse outputs larger than this (default 200 MP), before any work")
     p.add_argument("--json", metavar="F", help="also write a JSON report: model, degradation it was trained for, "
@@ -53,20 +56,24 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def _restorer(args):
+    from ..errors import InputError
     from ..pipeline.enhance import build_restorer
     from ..pipeline.reference import check_single_image_model, reference_restorer
 
     if args.reference is not None:
+        if args.flip_ensemble:
+            raise InputError("--flip-ensemble is for single-image models, not with --reference")
         return reference_restorer(args.model, args.reference, scale=args.scale, detector=args.detector,
                                   model_scale=args.model_scale, fidelity=args.fidelity)
     check_single_image_model(args.model)
-    return build_restorer(args.model, scale=args.scale, fidelity=args.fidelity, model_scale=args.model_scale)
+    return build_restorer(args.model, scale=args.scale, fidelity=args.fidelity, model_scale=args.model_scale,
+                          flip=args.flip_ensemble)
 
 
 def _model_record(restorer) -> dict:
     """What the JSON report says of the model: name, training degradation, fidelity."""
     full = bool(getattr(restorer, "full_size", False))
-    rec = {"model": restorer.name, "full_size": full}
+    rec = {"model": restorer.name, "full_size": full, "flip_ensemble": bool(getattr(restorer, "flip", False))}
     if full:
         rec.update(fidelity=restorer.fidelity if restorer.has_knob else None,
                    degradation="realworld + blind (Eq. 5), LR 16..128 px" if restorer.name == "bfr-lite" else None)

@@ -28,7 +28,8 @@ def run_video(args: argparse.Namespace) -> int:
                    if on]
     if unsupported:
         raise InputError(f"{src}: {', '.join(unsupported)} apply to images, not to videos")
-    restorer = build_restorer(args.model, scale=args.scale, fidelity=args.fidelity, model_scale=args.model_scale)
+    restorer = build_restorer(args.model, scale=args.scale, fidelity=args.fidelity, model_scale=args.model_scale,
+                              flip=args.flip_ensemble)
     enhancer = Enhancer(restorer, detector=args.detector, max_megapixels=args.max_megapixels)
     t0 = time.perf_counter()
     report = VideoEnhancer(enhancer, progress=not args.quiet).run(src, dst, args.scale)

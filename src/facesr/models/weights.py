@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -203,12 +203,16 @@ class MethodSpec:
     name: str
     checkpoint: Path | None = None
     bundled: str | None = None
+    #: run as a flip self-ensemble (``NAME+flip``: the mean of the outputs for the face and its mirror image)
+    flip: bool = False
 
     @property
     def label(self) -> str:
         if self.bundled:
-            return self.bundled
-        return self.name if self.checkpoint is None else f"{self.name}:{self.checkpoint.stem}"
+            base = self.bundled
+        else:
+            base = self.name if self.checkpoint is None else f"{self.name}:{self.checkpoint.stem}"
+        return base + FLIP_SUFFIX if self.flip else base
 
     def weights_for(self, scale: int) -> Path | None:
         """The weights file used at ``scale`` (``None`` for bicubic / untrained)."""
@@ -219,13 +223,18 @@ class MethodSpec:
     def cache_key(self, scale: int | None = None) -> str:
         """Changes whenever the weights change (file digest), so cached outputs stay valid."""
         path = self.weights_for(scale) if (self.bundled and scale is not None) else self.checkpoint
+        tail = FLIP_SUFFIX if self.flip else ""
         if path is None:
-            return self.name
+            return self.name + tail
         h = hashlib.sha256()
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
-        return f"{self.name}-{h.hexdigest()[:16]}"
+        return f"{self.name}-{h.hexdigest()[:16]}{tail}"
+
+
+#: method-name suffix of a flip self-ensemble (``bfr-lite+flip``)
+FLIP_SUFFIX = "+flip"
 
 
 def _registry_name(name: str) -> str:
@@ -237,8 +246,15 @@ def _registry_name(name: str) -> str:
 def parse_method(item: str) -> MethodSpec:
     """One method: ``bicubic``, a pretrained tag (``rcan-lite``: its own weights at each scale) or
     ``NAME:CHECKPOINT`` (a zoo network with one weights file). Names follow :func:`canonical_name`; zoo
-    names become their registry name."""
-    name, _, ckpt = str(item).strip().partition(":")
+    names become their registry name. A ``+flip`` suffix (``bfr-lite+flip``) runs the method as a flip
+    self-ensemble: each face and its mirror image, outputs mirrored back and averaged (twice the cost)."""
+    text = str(item).strip()
+    if text.endswith(FLIP_SUFFIX):
+        spec = parse_method(text[: -len(FLIP_SUFFIX)])
+        if spec.name == "bicubic":
+            raise InputError(f"method {text!r}: bicubic is mirror-symmetric, a flip ensemble changes nothing")
+        return replace(spec, flip=True)
+    name, _, ckpt = text.partition(":")
     name, ckpt = name.strip(), ckpt.strip()
     if is_pretrained(name) and not ckpt:
         entry = get_pretrained(name)
@@ -418,7 +434,8 @@ def load_model(name: str, scale: int | None = None, *, weights: str | os.PathLik
 
 def super_resolve_batched(model, faces, *, kernel: str = "matlab", batch_size: int = 16, device: Any = None,
                           conditions: Mapping[str, Any] | None = None, progress: str | None = None,
-                          input_mode: str | None = None, scale: int | None = None, inference: bool = True):
+                          input_mode: str | None = None, scale: int | None = None, inference: bool = True,
+                          flip: bool = False):
     """Run ``model`` over LR ``faces`` in batches and return the HR-size results.
 
     ``faces``: uint8 ``N x h x w x 3`` (array or list) -> uint8 ``N x H x W x 3``, rounded; or a float
@@ -427,6 +444,8 @@ def super_resolve_batched(model, faces, *, kernel: str = "matlab", batch_size: i
     the model's). ``conditions``: extra per-face inputs (``N x ...`` arrays or tensors, e.g. ``attributes``),
     sliced with the faces. ``progress``: a label shows a progress bar. ``input_mode`` / ``scale``: for a
     wrapped network without them (DDP). ``inference``: ``torch.inference_mode`` (else ``no_grad``).
+    ``flip``: flip self-ensemble, the mean of the outputs for each face and for its mirror image (mirrored
+    back); twice the cost. Per-face image conditions (references) are refused with it.
     The model is run in eval mode and left in the mode it was in.
     """
     import torch
@@ -442,6 +461,15 @@ def super_resolve_batched(model, faces, *, kernel: str = "matlab", batch_size: i
     if device is None:
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
     conds = {k: torch.as_tensor(v) for k, v in (conditions or {}).items()}
+    if flip and any(v.dim() > 2 for v in conds.values()):
+        raise InputError("a flip self-ensemble runs single-image networks: per-face image inputs "
+                         f"({', '.join(k for k, v in conds.items() if v.dim() > 2)}) would need mirroring too")
+
+    def run(x: torch.Tensor, extra: dict[str, torch.Tensor]) -> torch.Tensor:
+        if input_mode is None:
+            return super_resolve(model, x, kernel=kernel, **extra)
+        return model(model_input(x, input_mode, scale or model.scale, kernel=kernel), **extra)
+
     steps = range(0, len(faces), batch_size)
     if progress:
         from tqdm import tqdm
@@ -456,10 +484,9 @@ def super_resolve_batched(model, faces, *, kernel: str = "matlab", batch_size: i
                 chunk = faces[i : i + batch_size]
                 x = (uint8_to_tensor(chunk) if as_uint8 else chunk).to(device)
                 extra = {k: v[i : i + batch_size].to(device) for k, v in conds.items()}
-                if input_mode is None:
-                    y = super_resolve(model, x, kernel=kernel, **extra)
-                else:
-                    y = model(model_input(x, input_mode, scale or model.scale, kernel=kernel), **extra)
+                y = run(x, extra)
+                if flip:
+                    y = (y.float() + run(x.flip(-1), extra).float().flip(-1)) / 2
                 out.append(tensor_to_uint8(y.clamp(0, 1)) if as_uint8 else y.float().clamp(0, 1).cpu())
     finally:
         model.train(was)

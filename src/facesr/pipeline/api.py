@@ -18,7 +18,8 @@ def enhance(image: np.ndarray | str | os.PathLike[str], scale: int = 4, *,
     """Restore and upscale by ``scale`` (1..16) a uint8 ``H x W x 3`` face crop or photo (returns the uint8
     result), or a video file (``.mp4``, ...) into the mp4 ``output`` (same frames, frame rate and audio; returns
     its :class:`~facesr.pipeline.video.VideoReport`). ``options``: ``model``, ``restorer``, ``detector``,
-    ``aligned`` (images), ``device``, ``fidelity``, as :func:`facesr.pipeline.enhance.enhance` takes them;
+    ``aligned`` (images), ``device``, ``fidelity``, ``flip`` (flip self-ensemble of a single-image network),
+    as :func:`facesr.pipeline.enhance.enhance` takes them;
     ``reference`` (images): a folder of photos of the same person, used by the bundled reference model
     ``ref-lite`` (default; any scale: faces at most 16 px wide restored with the references, larger ones by
     ``bfr-lite``) or a reference-family ``model`` (``NAME:WEIGHTS``;
@@ -28,6 +29,8 @@ def enhance(image: np.ndarray | str | os.PathLike[str], scale: int = 4, *,
     reference = options.pop("reference", None)
     if reference is None:
         check_single_image_model(options.get("model", options.get("restorer")))
+    elif options.pop("flip", False):
+        raise InputError("flip= (the flip self-ensemble) is for single-image models, not with reference=")
     if not isinstance(image, str | os.PathLike):
         if output is not None:
             raise InputError("output= is for video files; an image array is returned")

@@ -81,7 +81,7 @@ class FullSizeRestorer(Restorer):
             raise InputError(f"{self.name} restores uint8 N x {WORKING_SIZE} x {WORKING_SIZE} x 3 faces, got "
                              f"{faces.dtype} {faces.shape}")
         return super_resolve_batched(self.network(), faces, batch_size=self.batch_size, device=self.device,
-                                     input_mode="lr", scale=1)
+                                     input_mode="lr", scale=1, flip=self.flip)
 
     def restore(self, faces: np.ndarray, scale: int) -> np.ndarray:
         """LR faces (``128 / scale`` px) -> restored 128 px faces (bicubic-upsampled first)."""
@@ -99,11 +99,11 @@ DEFAULT_FIDELITY = 0.75  # measured: PSNR as at 1.0, LPIPS 12 % lower (docs/bund
 def is_full_size(model: object) -> bool:
     """Whether ``model`` (a tag, ``NAME:CHECKPOINT`` or a restorer) runs a full-size zoo network."""
     from ..models import model_info
-    from ..models.weights import get_pretrained, is_pretrained
+    from ..models.weights import FLIP_SUFFIX, get_pretrained, is_pretrained
 
     if isinstance(model, Restorer):
         return bool(getattr(model, "full_size", False))
-    text = str(model)
+    text = str(model).strip().removesuffix(FLIP_SUFFIX)
     if is_pretrained(text):
         zoo = get_pretrained(text).model
     elif ":" in text:
@@ -117,18 +117,25 @@ def is_full_size(model: object) -> bool:
 
 
 def full_size_restorer(model: str, *, fidelity: float = DEFAULT_FIDELITY, device: str = "cpu",
-                       batch_size: int = 16) -> FullSizeRestorer:
+                       batch_size: int = 16, flip: bool = False) -> FullSizeRestorer:
     """A bundled full-size restorer (``bfr-lite``, with its quality end when installed) or
-    ``NAME:CHECKPOINT`` of a full-size zoo network."""
-    from ..models.weights import get_pretrained, is_pretrained, pretrained_weights
+    ``NAME:CHECKPOINT`` of a full-size zoo network; a ``+flip`` suffix, or ``flip``, makes it a flip
+    self-ensemble (:attr:`Restorer.flip`)."""
+    from ..models.weights import FLIP_SUFFIX, get_pretrained, is_pretrained, pretrained_weights
 
+    model = str(model).strip()
+    if model.endswith(FLIP_SUFFIX):
+        model, flip = model[: -len(FLIP_SUFFIX)], True
     if is_pretrained(model):
         entry = get_pretrained(model)
-        return FullSizeRestorer(entry.model, pretrained_weights(entry.name, 1), quality=entry.quality_path(),
-                                name=entry.name, fidelity=fidelity, device=device, batch_size=batch_size)
-    zoo, path = str(model).split(":", 1)
-    return FullSizeRestorer(zoo.strip(), path, name=zoo.strip(), fidelity=fidelity, device=device,
-                            batch_size=batch_size)
+        r = FullSizeRestorer(entry.model, pretrained_weights(entry.name, 1), quality=entry.quality_path(),
+                             name=entry.name, fidelity=fidelity, device=device, batch_size=batch_size)
+    else:
+        zoo, path = model.split(":", 1)
+        r = FullSizeRestorer(zoo.strip(), path, name=zoo.strip(), fidelity=fidelity, device=device,
+                             batch_size=batch_size)
+    r.flip = bool(flip)
+    return r
 
 
 def check_fidelity(fidelity: float) -> float:

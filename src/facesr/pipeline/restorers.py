@@ -22,6 +22,8 @@ class Restorer:
 
     name = "base"
     scales: tuple[int, ...] = ()
+    #: flip self-ensemble: each face and its mirror image, outputs averaged (networks only; twice the cost)
+    flip: bool = False
 
     def restore(self, faces: np.ndarray, scale: int) -> np.ndarray:  # pragma: no cover - interface
         """uint8 ``N x h x w x 3`` LR faces -> uint8 ``N x (h*scale) x (w*scale) x 3``."""
@@ -84,7 +86,7 @@ class ModelRestorer(Restorer):
 
         self.check_scale(scale)
         return super_resolve_batched(self._net(scale), faces, kernel=self.kernel, batch_size=self.batch_size,
-                                     device=self.device)
+                                     device=self.device, flip=self.flip)
 
 
 def bundled_restorer(name: str = DEFAULT, *, device: str = "cpu", batch_size: int = 16) -> ModelRestorer:
@@ -107,6 +109,12 @@ def make_restorer(model: str | Restorer = "rcan-lite", *, scale: int | None = No
     spec = parse_method(str(model))
     if spec.name == "bicubic":
         return BicubicRestorer()
+    r = _spec_restorer(spec, scale=scale, device=device, batch_size=batch_size)
+    r.flip = spec.flip
+    return r
+
+
+def _spec_restorer(spec: MethodSpec, *, scale: int | None, device: str, batch_size: int) -> ModelRestorer:
     if spec.bundled:
         return bundled_restorer(spec.bundled, device=device, batch_size=batch_size)
     from ..models import model_info

@@ -187,10 +187,11 @@ class VideoEnhancer:
 def enhance_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], scale: int = 4, *,
                   model: str | Restorer = "bfr-lite", detector: str = "dlib-hog", device: str = "cpu",
                   fidelity: float | None = None, max_megapixels: float | None = None,
-                  progress: bool = False) -> VideoReport:
+                  progress: bool = False, flip: bool = False) -> VideoReport:
     """Python API of ``facesr enhance in.mp4 -o out.mp4``: restore every face of video ``src`` and write the
     mp4 ``dst`` upscaled by ``scale`` (same frames, frame rate and audio). ``model`` as :func:`enhance`'s;
-    a multi-frame network (``videofsr:CHECKPOINT``) restores with temporal fusion."""
-    r = build_restorer(model, scale=scale, device=device, fidelity=fidelity)
+    a multi-frame network (``videofsr:CHECKPOINT``) restores with temporal fusion. ``flip``: a single-image
+    network runs as a flip self-ensemble."""
+    r = build_restorer(model, scale=scale, device=device, fidelity=fidelity, flip=flip)
     enhancer = Enhancer(r, detector=detector, max_megapixels=max_megapixels)
     return VideoEnhancer(enhancer, progress=progress).run(src, dst, scale)
