@@ -237,6 +237,12 @@ class MethodSpec:
 FLIP_SUFFIX = "+flip"
 
 
+def split_flip(name: str) -> tuple[str, bool]:
+    """``"bfr-lite+flip"`` -> ``("bfr-lite", True)``; a name without the suffix -> ``(name, False)``."""
+    text = str(name).strip()
+    return (text[: -len(FLIP_SUFFIX)], True) if text.endswith(FLIP_SUFFIX) else (text, False)
+
+
 def _registry_name(name: str) -> str:
     from .registry import model_info
 
@@ -248,11 +254,11 @@ def parse_method(item: str) -> MethodSpec:
     ``NAME:CHECKPOINT`` (a zoo network with one weights file). Names follow :func:`canonical_name`; zoo
     names become their registry name. A ``+flip`` suffix (``bfr-lite+flip``) runs the method as a flip
     self-ensemble: each face and its mirror image, outputs mirrored back and averaged (twice the cost)."""
-    text = str(item).strip()
-    if text.endswith(FLIP_SUFFIX):
-        spec = parse_method(text[: -len(FLIP_SUFFIX)])
+    text, flip = split_flip(item)
+    if flip:
+        spec = parse_method(text)
         if spec.name == "bicubic":
-            raise InputError(f"method {text!r}: bicubic is mirror-symmetric, a flip ensemble changes nothing")
+            raise InputError(f"method {item!r}: bicubic is mirror-symmetric, a flip ensemble changes nothing")
         return replace(spec, flip=True)
     name, _, ckpt = text.partition(":")
     name, ckpt = name.strip(), ckpt.strip()

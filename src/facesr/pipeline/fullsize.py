@@ -99,11 +99,11 @@ DEFAULT_FIDELITY = 0.75  # measured: PSNR as at 1.0, LPIPS 12 % lower (docs/bund
 def is_full_size(model: object) -> bool:
     """Whether ``model`` (a tag, ``NAME:CHECKPOINT`` or a restorer) runs a full-size zoo network."""
     from ..models import model_info
-    from ..models.weights import FLIP_SUFFIX, get_pretrained, is_pretrained
+    from ..models.weights import get_pretrained, is_pretrained, split_flip
 
     if isinstance(model, Restorer):
         return bool(getattr(model, "full_size", False))
-    text = str(model).strip().removesuffix(FLIP_SUFFIX)
+    text = split_flip(str(model))[0]
     if is_pretrained(text):
         zoo = get_pretrained(text).model
     elif ":" in text:
@@ -121,11 +121,10 @@ def full_size_restorer(model: str, *, fidelity: float = DEFAULT_FIDELITY, device
     """A bundled full-size restorer (``bfr-lite``, with its quality end when installed) or
     ``NAME:CHECKPOINT`` of a full-size zoo network; a ``+flip`` suffix, or ``flip``, makes it a flip
     self-ensemble (:attr:`Restorer.flip`)."""
-    from ..models.weights import FLIP_SUFFIX, get_pretrained, is_pretrained, pretrained_weights
+    from ..models.weights import get_pretrained, is_pretrained, pretrained_weights, split_flip
 
-    model = str(model).strip()
-    if model.endswith(FLIP_SUFFIX):
-        model, flip = model[: -len(FLIP_SUFFIX)], True
+    model, suffixed = split_flip(str(model))
+    flip = flip or suffixed
     if is_pretrained(model):
         entry = get_pretrained(model)
         r = FullSizeRestorer(entry.model, pretrained_weights(entry.name, 1), quality=entry.quality_path(),
